@@ -135,7 +135,7 @@ db-stop:
 
 demo: deps all
 	@scripts/pgctl start
-	@scripts/demo.sh
+	@BUILD=$(BUILD) scripts/demo.sh
 
 check: deps all
 	@BUILD=$(BUILD) SAN=$(SAN) scripts/check.sh
@@ -173,7 +173,7 @@ clean:
 	rm -rf build build-san build-*
 
 distclean: clean
-	-scripts/pgctl stop
+	-scripts/pgctl destroy
 	rm -rf var
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
