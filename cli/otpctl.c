@@ -7,13 +7,19 @@
 
 #include "cli/cli.h"
 
+extern const struct cli_cmd cmd_branch;
+extern const struct cli_cmd cmd_code;
 extern const struct cli_cmd cmd_db;
-
+extern const struct cli_cmd cmd_policy;
+extern const struct cli_cmd cmd_staff;
 
 /* Keep sorted by name: the list printed by `otpctl help` follows this order. */
 static const struct cli_cmd *const commands[] = {
+	&cmd_branch,
+	&cmd_code,
 	&cmd_db,
-
+	&cmd_policy,
+	&cmd_staff,
 	NULL,
 };
 

@@ -140,6 +140,60 @@ struct db_outcome {
 int db_staff_create(struct db *db, const char *login, const char *display_name, const char *branch,
 		    const char *groups, const char *password, struct db_outcome *out, struct otp_err *err);
 
+/* Activate or deactivate a staff login (deactivation also removes LOGIN). */
+int db_staff_set_active(struct db *db, const char *login, bool active, struct db_outcome *out,
+			struct otp_err *err);
+/* Replace a staff login's groups (comma-separated). Nobody changes their own. */
+int db_staff_set_groups(struct db *db, const char *login, const char *groups, struct db_outcome *out,
+			struct otp_err *err);
+/* Set a login's password: administrators for anyone, staff for themselves. */
+int db_staff_set_password(struct db *db, const char *login, const char *password, struct db_outcome *out,
+			  struct otp_err *err);
+
+struct db_staff {
+	char login[64];
+	char display_name[128];
+	char branch_code[4];
+	bool active;
+	char roles[160];	/* comma-separated group roles */
+	char created_at[32];
+};
+/* Staff list (administrators, auditors, supervisors), by login; *n <= max. */
+int db_staff_list(struct db *db, struct db_staff *out, int max, int *n, struct otp_err *err);
+
+/* Create or update a branch; cutoff "HH:MM" or NULL/"" for the policy's. */
+int db_branch_upsert(struct db *db, const char *code, const char *name, const char *name_en, bool head_office,
+		     const char *cutoff, struct db_outcome *out, struct otp_err *err);
+
+struct db_branch {
+	char code[4];
+	char name[128];
+	char name_en[128];
+	bool head_office;
+	char cutoff[8];		/* "" when the policy's cutoff applies */
+	bool active;
+};
+int db_branch_list(struct db *db, struct db_branch *out, int max, int *n, struct otp_err *err);
+
+/* Add (add = true, reason required) or remove a branch's own closing day. */
+int db_branch_closing_day(struct db *db, const char *branch, const char *day, bool add, const char *reason,
+			  struct db_outcome *out, struct otp_err *err);
+
+struct db_policy {
+	int lock_threshold;
+	int window_steps;
+	char cutoff[8];			/* HH:MM */
+	int auto_unlock_minutes;	/* 0 = off */
+	int idle_lock_minutes;
+	char updated_at[32];
+	char updated_by[64];
+};
+int db_policy_get(struct db *db, struct db_policy *out, struct otp_err *err);
+/* Change the policy: a negative number or NULL/"" leaves that setting as it
+ * is; auto_unlock_minutes = 0 turns automatic unlock off. */
+int db_policy_set(struct db *db, int lock_threshold, int window_steps, const char *cutoff,
+		  int auto_unlock_minutes, int idle_lock_minutes, struct db_outcome *out, struct otp_err *err);
+
 /* ---- migrations (db_migrate.c; superuser connection) ------------------- */
 
 /* Apply schema/NNN_*.sql files from dir in name order, each in its own
