@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "db/calendar.h"
 #include "db/db_internal.h"
 
 #define MIGRATE_LOCK "7262761220551"	/* arbitrary advisory lock key */
@@ -220,6 +221,8 @@ int db_migrate(struct db *db, const char *dir, void (*progress)(const char *line
 			}
 		}
 	}
+	if (applied >= 0 && db_calendar_sync(db, CAL_YEAR_MIN, CAL_YEAR_MAX, err) < 0)	/* otp.holiday from cal/ */
+		applied = -1;
 out:
 	for (int i = 0; i < count; i++)
 		free(names[i]);
