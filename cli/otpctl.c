@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 extern const struct cli_cmd cmd_branch;
+extern const struct cli_cmd cmd_calendar;
 extern const struct cli_cmd cmd_code;
 extern const struct cli_cmd cmd_db;
 extern const struct cli_cmd cmd_policy;
@@ -16,6 +17,7 @@ extern const struct cli_cmd cmd_staff;
 /* Keep sorted by name: the list printed by `otpctl help` follows this order. */
 static const struct cli_cmd *const commands[] = {
 	&cmd_branch,
+	&cmd_calendar,
 	&cmd_code,
 	&cmd_db,
 	&cmd_policy,

@@ -239,7 +239,7 @@ int db_branch_calendar(struct db *db, const char *branch, cal_day from, cal_day 
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		otp_err_set(err, OTP_ERR_NOTFOUND, "unknown branch: %s", branch);
-		otp_err_hint(err, "`otpctl` lists no such branch; check the code");
+		otp_err_hint(err, "check the code on the form; `otpctl branch list` shows the branches");
 		return -1;
 	}
 	db_get(res, 0, 0, out->code, sizeof out->code);
