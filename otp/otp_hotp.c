@@ -191,6 +191,8 @@ static int check_verify_params(const struct otp_verify_params *p, int64_t now, c
 		return otp_err_set(err, OTP_ERR_USAGE, "last accepted step must be -1 (none) or >= 0");
 	if (now < 0)
 		return otp_err_set(err, OTP_ERR_USAGE, "time must not be before 1970 (got %lld)", (long long)now);
+	if (now / (int64_t)p->period > INT64_MAX - OTP_DRIFT_MAX - OTP_WINDOW_MAX)
+		return otp_err_set(err, OTP_ERR_USAGE, "time is too far in the future (%lld)", (long long)now);
 	return 0;
 }
 

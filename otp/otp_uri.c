@@ -91,7 +91,7 @@ static int check_text(const char *what, const char *s, struct otp_err *err)
 int otp_uri_build(const struct otp_uri *u, char *out, size_t outsize, struct otp_err *err)
 {
 	char b32[(OTP_SECRET_MAX * 8 + 4) / 5 + 1];
-	char num[32];
+	char num[80];	/* "&algorithm=SHA512&digits=8&period=86400" and room */
 	struct sbuf b = { .p = out, .size = outsize };
 	int rc = -1;
 
