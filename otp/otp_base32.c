@@ -42,7 +42,7 @@ int otp_base32_encode(const uint8_t *in, size_t n, bool pad, char *out, size_t o
 	while (o < need)
 		out[o++] = '=';
 	out[o] = '\0';
-	acc = 0;
+	OPENSSL_cleanse(&acc, sizeof acc);
 	return (int)o;
 }
 
@@ -129,7 +129,7 @@ int otp_base32_decode(const char *in, uint8_t *out, size_t outsize, size_t *outl
 out:
 	if (rc != 0 && out)
 		OPENSSL_cleanse(out, o);
-	acc = 0;
+	OPENSSL_cleanse(&acc, sizeof acc);
 	return rc;
 }
 

@@ -109,7 +109,7 @@ static int hotp_code(struct otp_hmac *h, uint64_t counter, unsigned digits, char
 	for (unsigned i = digits; i-- > 0; bin /= 10)
 		code[i] = (char)('0' + bin % 10);
 	code[digits] = '\0';
-	bin = 0;
+	OPENSSL_cleanse(&bin, sizeof bin);
 	rc = 0;
 out:
 	OPENSSL_cleanse(mac, sizeof mac);
@@ -199,8 +199,8 @@ static int check_verify_params(const struct otp_verify_params *p, int64_t now, c
 /* 1 when the fixed-size buffers are equal, 0 otherwise, in constant time. */
 static uint32_t ct_equal(const char *a, const char *b, size_t n)
 {
-	uint32_t d = (uint32_t)CRYPTO_memcmp(a, b, n) & 0xffu;
-	return 1u & ((d - 1u) >> 31);
+	uint32_t d = (uint32_t)CRYPTO_memcmp(a, b, n);	/* 0 or any non-zero value */
+	return 1u ^ ((d | (0u - d)) >> 31);
 }
 
 int otp_hmac_totp_verify(struct otp_hmac *h, const struct otp_verify_params *p, int64_t now, const char *code,

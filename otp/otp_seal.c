@@ -27,7 +27,10 @@ static int gcm_fail(struct otp_err *err, const char *what)
 	return otp_err_set(err, OTP_ERR_CRYPTO, "AES-256-GCM %s failed", what);
 }
 
-struct otp_sealer *otp_sealer_new(const uint8_t key[OTP_SEAL_KEY_LEN], struct otp_err *err)
+/* A sealer keyed for encryption, decryption or both (the one-shot forms
+ * need only one direction, so they pay for one key schedule). */
+static struct otp_sealer *sealer_new(const uint8_t key[OTP_SEAL_KEY_LEN], bool enc, bool dec,
+				     struct otp_err *err)
 {
 	EVP_CIPHER *gcm = otp_gcm_cipher(err);
 	if (!gcm)
@@ -41,15 +44,18 @@ struct otp_sealer *otp_sealer_new(const uint8_t key[OTP_SEAL_KEY_LEN], struct ot
 		otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	s->enc = EVP_CIPHER_CTX_new();
-	s->dec = EVP_CIPHER_CTX_new();
-	if (!s->enc || !s->dec || !EVP_EncryptInit_ex2(s->enc, gcm, key, NULL, NULL) ||
-	    !EVP_DecryptInit_ex2(s->dec, gcm, key, NULL, NULL)) {
+	if ((enc && (!(s->enc = EVP_CIPHER_CTX_new()) || !EVP_EncryptInit_ex2(s->enc, gcm, key, NULL, NULL))) ||
+	    (dec && (!(s->dec = EVP_CIPHER_CTX_new()) || !EVP_DecryptInit_ex2(s->dec, gcm, key, NULL, NULL)))) {
 		gcm_fail(err, "key set-up");
 		otp_sealer_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct otp_sealer *otp_sealer_new(const uint8_t key[OTP_SEAL_KEY_LEN], struct otp_err *err)
+{
+	return sealer_new(key, true, true, err);
 }
 
 void otp_sealer_free(struct otp_sealer *s)
@@ -74,7 +80,7 @@ int otp_sealer_seal(struct otp_sealer *s, const char *credential_id, const uint8
 {
 	int len = 0;
 
-	if (!s)
+	if (!s || !s->enc)
 		return otp_err_set(err, OTP_ERR_USAGE, "no sealer");
 	if (check_aad(credential_id, err) != 0)
 		return -1;
@@ -111,7 +117,7 @@ int otp_sealer_unseal(struct otp_sealer *s, const char *credential_id, const uin
 {
 	int len = 0;
 
-	if (!s)
+	if (!s || !s->dec)
 		return otp_err_set(err, OTP_ERR_USAGE, "no sealer");
 	if (check_aad(credential_id, err) != 0)
 		return -1;
@@ -145,7 +151,7 @@ int otp_sealer_unseal(struct otp_sealer *s, const char *credential_id, const uin
 int otp_seal(const uint8_t key[OTP_SEAL_KEY_LEN], const char *credential_id, const uint8_t *seed, size_t seedlen,
 	     uint8_t *blob, size_t blobsize, size_t *bloblen, struct otp_err *err)
 {
-	struct otp_sealer *s = otp_sealer_new(key, err);
+	struct otp_sealer *s = sealer_new(key, true, false, err);
 	if (!s)
 		return -1;
 	int rc = otp_sealer_seal(s, credential_id, seed, seedlen, blob, blobsize, bloblen, err);
@@ -156,7 +162,7 @@ int otp_seal(const uint8_t key[OTP_SEAL_KEY_LEN], const char *credential_id, con
 int otp_unseal(const uint8_t key[OTP_SEAL_KEY_LEN], const char *credential_id, const uint8_t *blob, size_t bloblen,
 	       uint8_t *seed, size_t seedsize, size_t *seedlen, struct otp_err *err)
 {
-	struct otp_sealer *s = otp_sealer_new(key, err);
+	struct otp_sealer *s = sealer_new(key, false, true, err);
 	if (!s)
 		return -1;
 	int rc = otp_sealer_unseal(s, credential_id, blob, bloblen, seed, seedsize, seedlen, err);

@@ -1,6 +1,7 @@
 /* Known answers for otp/ HOTP and TOTP (RFC 4226 Appendix D, RFC 6238
  * Appendix B), the window check (drift, replay, malformed codes) and the
  * parsers of digits, period, time and algorithm names. */
+#include <pthread.h>
 #include <string.h>
 
 #include "otp/otp.h"
@@ -351,6 +352,40 @@ static void test_parsers(void)
 	CU_ASSERT_EQUAL(t, INT64_MAX);
 }
 
+/* Many threads share the process-wide HMAC templates (each duplicates them
+ * for its own key) and the lazy one-time fetch. */
+static void *thread_body(void *arg)
+{
+	static const char *const want[OTP_ALGO_COUNT] = { "65353130", "77737706", "47863826" };
+	long bad = 0;
+	(void)arg;
+	for (int i = 0; i < 300; i++) {
+		enum otp_algo algo = (enum otp_algo)(i % OTP_ALGO_COUNT);
+		size_t len;
+		const uint8_t *seed = seed_for(algo, &len);
+		char code[OTP_CODE_SIZE];
+		struct otp_err err;
+		struct otp_verify_params p = { .digits = 8, .period = 30, .window = 1, .last_step = -1 };
+		int64_t step;
+		if (otp_totp(algo, seed, len, 30, 20000000000, 8, code, &err) != 0 || strcmp(code, want[algo]) != 0 ||
+		    otp_totp_verify(algo, seed, len, &p, 20000000000 + 30, want[algo], &step, &err) != OTP_MATCH)
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, thread_body, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+		CU_ASSERT_EQUAL(pthread_join(t[i], &bad), 0);
+		CU_ASSERT_PTR_NULL(bad);
+	}
+}
+
 TEST_SUITE(otp_hotp, "otp/hotp", NULL, NULL,
 	   TEST(test_rfc4226_vectors),
 	   TEST(test_rfc6238_vectors),
@@ -361,4 +396,5 @@ TEST_SUITE(otp_hotp, "otp/hotp", NULL, NULL,
 	   TEST(test_verify_malformed),
 	   TEST(test_verify_compares_whole_code),
 	   TEST(test_reused_context),
-	   TEST(test_parsers))
+	   TEST(test_parsers),
+	   TEST(test_threads))
