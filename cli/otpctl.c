@@ -11,8 +11,11 @@ extern const struct cli_cmd cmd_branch;
 extern const struct cli_cmd cmd_calendar;
 extern const struct cli_cmd cmd_code;
 extern const struct cli_cmd cmd_db;
+extern const struct cli_cmd cmd_hold;
 extern const struct cli_cmd cmd_policy;
+extern const struct cli_cmd cmd_request;
 extern const struct cli_cmd cmd_staff;
+extern const struct cli_cmd cmd_unlock;
 
 /* Keep sorted by name: the list printed by `otpctl help` follows this order. */
 static const struct cli_cmd *const commands[] = {
@@ -20,8 +23,11 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_calendar,
 	&cmd_code,
 	&cmd_db,
+	&cmd_hold,
 	&cmd_policy,
+	&cmd_request,
 	&cmd_staff,
+	&cmd_unlock,
 	NULL,
 };
 

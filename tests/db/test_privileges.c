@@ -35,6 +35,9 @@ static const struct grant view_grants[] = {
 	{ "failures", STAFF_READERS },
 	{ "staff", "otp_supervisor,otp_auditor,otp_admin" },
 	{ "audit_events", "otp_auditor" },
+	{ "requests", "otp_teller,otp_supervisor,otp_helpdesk,otp_auditor,otp_admin,otp_batch" },
+	{ "requests_overdue", "otp_teller,otp_supervisor,otp_helpdesk,otp_auditor,otp_admin,otp_batch" },
+	{ "id_document_types", ALL_GROUPS },
 };
 
 /* Mutating API functions (returning otp_api.outcome) and the groups each names. */
@@ -46,6 +49,13 @@ static const struct grant api_functions[] = {
 	{ "branch_upsert", "otp_admin" },
 	{ "branch_closing_day_set", "otp_admin" },
 	{ "policy_set", "otp_admin" },
+	{ "request_submit", "otp_teller" },
+	{ "request_approve", "otp_supervisor" },
+	{ "request_reject", "otp_supervisor" },
+	{ "request_cancel", "otp_teller,otp_supervisor" },
+	{ "request_execute", "otp_batch" },
+	{ "fraud_hold_set", "otp_helpdesk,otp_admin" },
+	{ "fraud_hold_lift", "otp_helpdesk,otp_admin" },
 };
 
 /* Functions outside otp_api that groups may execute (called by views). */
