@@ -12,10 +12,13 @@ extern const struct cli_cmd cmd_calendar;
 extern const struct cli_cmd cmd_code;
 extern const struct cli_cmd cmd_db;
 extern const struct cli_cmd cmd_hold;
+extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_policy;
 extern const struct cli_cmd cmd_request;
 extern const struct cli_cmd cmd_staff;
+extern const struct cli_cmd cmd_token;
 extern const struct cli_cmd cmd_unlock;
+extern const struct cli_cmd cmd_verify;
 
 /* Keep sorted by name: the list printed by `otpctl help` follows this order. */
 static const struct cli_cmd *const commands[] = {
@@ -24,10 +27,13 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_code,
 	&cmd_db,
 	&cmd_hold,
+	&cmd_keys,
 	&cmd_policy,
 	&cmd_request,
 	&cmd_staff,
+	&cmd_token,
 	&cmd_unlock,
+	&cmd_verify,
 	NULL,
 };
 

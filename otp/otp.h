@@ -202,4 +202,86 @@ struct otp_uri {
  * length written or -1. */
 int otp_uri_build(const struct otp_uri *u, char *out, size_t outsize, struct otp_err *err);
 
+/* ---- PSKC key containers (RFC 6030), otp_pskc.c ----------------------- */
+
+/* What a Key's Algorithm URN names (urn:ietf:params:xml:ns:keyprov:pskc:NAME). */
+#define OTP_PSKC_KINDS(X)           \
+	X(HOTP,  "hotp")            \
+	X(TOTP,  "totp")            \
+	X(PIN,   "pin")             \
+	X(OTHER, "other")
+
+enum otp_pskc_kind {
+#define X(id, name) OTP_PSKC_##id,
+	OTP_PSKC_KINDS(X)
+#undef X
+};
+
+/* How the container protects its secrets. */
+#define OTP_PSKC_PROTECTIONS(X)             \
+	X(PLAIN,     "plain")               \
+	X(PRESHARED, "pre-shared key")      \
+	X(PBE,       "password (PBKDF2)")
+
+enum otp_pskc_protection {
+#define X(id, name) OTP_PSKC_##id,
+	OTP_PSKC_PROTECTIONS(X)
+#undef X
+};
+
+#define OTP_PSKC_FIELD 64
+#define OTP_PSKC_MAX_KEYS 100000
+#define OTP_PSKC_MAX_BYTES (64L * 1024 * 1024)
+
+struct otp_pskc_key {
+	char id[OTP_PSKC_FIELD];		/* Key/@Id */
+	char serial[OTP_PSKC_FIELD];		/* DeviceInfo/SerialNo, "" when absent */
+	char manufacturer[OTP_PSKC_FIELD];
+	char issuer[OTP_PSKC_FIELD];
+	char algorithm[128];			/* Key/@Algorithm as written */
+	enum otp_pskc_kind kind;
+	enum otp_algo hash;			/* from AlgorithmParameters/Suite; SHA1 when absent */
+	unsigned digits;			/* ResponseFormat/@Length, 0 when absent */
+	bool decimal;				/* ResponseFormat/@Encoding DECIMAL (or absent) */
+	unsigned period;			/* Data/TimeInterval, 0 when absent */
+	bool has_counter;
+	uint64_t counter;			/* Data/Counter */
+	size_t secret_len;			/* 0: the Key has no secret */
+	uint8_t secret[OTP_SECRET_MAX];		/* wiped by otp_pskc_free */
+};
+
+struct otp_pskc {
+	struct otp_pskc_key *keys;		/* one per KeyPackage/Key, in file order */
+	size_t nkeys;
+	enum otp_pskc_protection protection;
+	char key_name[OTP_PSKC_FIELD];		/* ds:KeyName or xenc11:MasterKeyName, "" if none */
+};
+
+/* What opens an encrypted container: a password for PBE containers, or the
+ * pre-shared AES key (16, 24 or 32 bytes) for pre-shared-key ones. */
+struct otp_pskc_auth {
+	const char *password;
+	const uint8_t *key;
+	size_t keylen;
+};
+
+/* Parse a PSKC document (no network, no external entities) and decrypt
+ * every secret: AES-128/192/256-CBC (xmlenc) under the pre-shared key or a
+ * PBKDF2-derived one, with the container's HMAC-SHA1/SHA256 ValueMAC checked
+ * in constant time before decryption. A wrong password or key, a bad MAC, an
+ * unsupported algorithm or a malformed document is an error naming the
+ * KeyPackage (1-based) and its serial; nothing is returned then. The secrets
+ * are never in an error message. auth may be NULL for plain containers. */
+int otp_pskc_parse(const char *xml, size_t len, const struct otp_pskc_auth *auth, struct otp_pskc **out,
+		   struct otp_err *err);
+/* The same for a file ("-" = standard input), at most OTP_PSKC_MAX_BYTES. */
+int otp_pskc_load(const char *path, const struct otp_pskc_auth *auth, struct otp_pskc **out, struct otp_err *err);
+/* Wipe every secret and free (NULL is fine). */
+void otp_pskc_free(struct otp_pskc *p);
+/* Load a pre-shared PSKC key file: 16, 24 or 32 raw bytes, or as many bytes
+ * in hex (one optional final newline); mode 0600 or 0400 as for key files. */
+int otp_pskc_key_load(const char *path, uint8_t *key, size_t size, size_t *keylen, struct otp_err *err);
+const char *otp_pskc_kind_name(enum otp_pskc_kind kind);
+const char *otp_pskc_protection_name(enum otp_pskc_protection p);
+
 #endif

@@ -38,6 +38,10 @@ static const struct grant view_grants[] = {
 	{ "requests", "otp_teller,otp_supervisor,otp_helpdesk,otp_auditor,otp_admin,otp_batch" },
 	{ "requests_overdue", "otp_teller,otp_supervisor,otp_helpdesk,otp_auditor,otp_admin,otp_batch" },
 	{ "id_document_types", ALL_GROUPS },
+	{ "verifier_tokens", "otp_verifier" },
+	{ "verifier_pending", "otp_verifier" },
+	{ "sealed_seeds", "otp_admin" },
+	{ "seedless_tokens", "otp_admin" },
 };
 
 /* Mutating API functions (returning otp_api.outcome) and the groups each names. */
@@ -56,6 +60,14 @@ static const struct grant api_functions[] = {
 	{ "request_execute", "otp_batch" },
 	{ "fraud_hold_set", "otp_helpdesk,otp_admin" },
 	{ "fraud_hold_lift", "otp_helpdesk,otp_admin" },
+	{ "verify_record", "otp_verifier" },
+	{ "token_provision", "otp_admin,otp_verifier" },
+	{ "token_register", "otp_verifier" },
+	{ "token_stop", "otp_verifier" },
+	{ "token_seed_stage", "otp_admin" },
+	{ "token_seed_apply", "otp_admin" },
+	{ "token_import", "otp_admin" },
+	{ "seed_rekey", "otp_admin" },
 };
 
 /* Functions outside otp_api that groups may execute (called by views). */
@@ -66,6 +78,7 @@ static const char *const helper_functions[] = {
 /* Read-only functions in otp_api (not returning outcome): callable by all groups. */
 static const char *const readonly_api_functions[] = {
 	"",	/* none yet */
+	"credential_serial_next",
 };
 
 static int in_list(const char *list, const char *item)
