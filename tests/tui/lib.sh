@@ -7,7 +7,8 @@
 # slept on. Checks are counted; at exit the test writes "passed failed" to
 # $TUI_RESULT_DIR/<test> and prints a closing line.
 #
-#   start_app [-s WxH] [-l LANG] ARGS...   run otpdesk ARGS in a fresh pane
+#   start_app [-s WxH] [-l LOCALE] [-t TERM] [-e VAR=VALUE] ARGS...
+#                                          run otpdesk ARGS in a fresh pane
 #   send KEYS...                           tmux key names (Enter, F5, Escape, C-l)
 #   type_text TEXT                         literal text (UTF-8 ok)
 #   wait_for TEXT [SECONDS]                poll the screen until TEXT shows
@@ -61,7 +62,9 @@ tui_finish() {
 	local rc=$?
 	trap - EXIT TERM INT
 	[ -n "${WATCHDOG_PID:-}" ] && kill "$WATCHDOG_PID" 2>/dev/null
+	stop_app
 	tm kill-server 2>/dev/null
+	check_sanitizer_logs
 	rm -rf "$TEST_TMP"
 	if [ "$tests_passed" -eq 0 ] && [ "$tests_failed" -eq 0 ] && [ "$rc" -ne 0 ]; then
 		tests_failed=1
@@ -71,6 +74,29 @@ tui_finish() {
 	echo "# $TEST_NAME: $tests_passed passed, $tests_failed failed"
 	[ "$tests_failed" -eq 0 ]
 	exit $?
+}
+
+# stop_app: end the running otpdesk (SIGHUP, as when its terminal goes away)
+# and wait until it is gone, so that sanitizer reports are written.
+stop_app() {
+	local pid end
+	pid=$(app_pid)
+	[ -n "$pid" ] || return 0
+	kill -HUP "$pid" 2>/dev/null
+	end=$(_deadline 5)
+	while kill -0 "$pid" 2>/dev/null && [ "$(_now_ms)" -lt "$end" ]; do sleep 0.05; done
+}
+
+# A sanitizer build (make SAN=1) writes its reports to $TEST_TMP/san.*:
+# any report is a failed check.
+check_sanitizer_logs() {
+	local f
+	for f in "$TEST_TMP"/san.*; do
+		[ -e "$f" ] || continue
+		tests_failed=$((tests_failed + 1))
+		echo "not ok - $TEST_NAME: sanitizer report $(basename "$f")"
+		sed 's/^/  | /' "$f" | head -40
+	done
 }
 
 on_watchdog() {
@@ -83,18 +109,22 @@ trap on_watchdog TERM
 ( sleep "$TUI_WATCHDOG"; kill -TERM $$ 2>/dev/null ) >/dev/null 2>&1 &
 WATCHDOG_PID=$!
 
-# start_app [-s WxH] [-l ja|en] ARGS...: otpdesk in a new tmux session "t".
+# start_app [-s WxH] [-l LOCALE] [-t TERM] [-e VAR=VALUE] ARGS...: otpdesk
+# (with --dsn for the test database) in a new tmux session "t".
 # The pane keeps running a shell after otpdesk exits and records its exit
 # status and the terminal modes, so tests can check the terminal was restored.
 start_app() {
-	local size=100x30 lang=C.UTF-8
+	local size=100x30 lang=C.UTF-8 term=$TERM extra=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-s) size=$2; shift 2 ;;
 		-l) lang=$2; shift 2 ;;
+		-t) term=$2; shift 2 ;;
+		-e) extra+=("$2"); shift 2 ;;
 		*) break ;;
 		esac
 	done
+	stop_app
 	tm kill-session -t t 2>/dev/null
 	rm -f "$TEST_TMP/exit" "$TEST_TMP/stty"
 	cat > "$TEST_TMP/app.sh" <<EOF
@@ -110,8 +140,10 @@ EOF
 	chmod +x "$TEST_TMP/app.sh"
 	local cmd
 	cmd=$(printf '%q ' env -u PGUSER -u PGDATABASE -u PGPASSFILE -u PGPASSWORD \
-		"PGHOST=$PGHOST" "PGPORT=$PGPORT" "TERM=$TERM" "LANG=$lang" "LC_ALL=$lang" \
+		"PGHOST=$PGHOST" "PGPORT=$PGPORT" "TERM=$term" "LANG=$lang" "LC_ALL=$lang" \
 		"TZ=$TZ" "HOME=$HOME" ${OTP_TUI_TIMING:+"OTP_TUI_TIMING=$OTP_TUI_TIMING"} \
+		"ASAN_OPTIONS=log_path=$TEST_TMP/san.asan" "UBSAN_OPTIONS=log_path=$TEST_TMP/san.ubsan:print_stacktrace=1" \
+		${extra[@]+"${extra[@]}"} \
 		"$TEST_TMP/app.sh" "$APP" --dsn "dbname=$OTPTUI_DB" "$@")
 	tm new-session -d -s t -x "${size%x*}" -y "${size#*x}" "$cmd"
 }

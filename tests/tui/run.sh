@@ -72,12 +72,14 @@ for d in $(psql -X -A -t -d postgres -c "SELECT datname FROM pg_database WHERE d
 	kill -0 "$p" 2>/dev/null || drop_run "$p"
 done
 
-createdb "$OTPTUI_DB" || die "createdb $OTPTUI_DB failed"
-OTP_DSN="dbname=$OTPTUI_DB" "$OTPCTL" db migrate >/dev/null || die "otpctl db migrate failed"
+setup_log="$results/setup.log"
+setup_fail() { cat "$setup_log" >&2; die "$1"; }
+createdb "$OTPTUI_DB" >"$setup_log" 2>&1 || setup_fail "createdb $OTPTUI_DB failed"
+OTP_DSN="dbname=$OTPTUI_DB" "$OTPCTL" db migrate >>"$setup_log" 2>&1 || setup_fail "otpctl db migrate failed"
 
 if "$OTPCTL" help demo >/dev/null 2>&1; then
-	OTP_DSN="dbname=$OTPTUI_DB" "$OTPCTL" demo seed --contracts 40 >/dev/null ||
-		die "otpctl demo seed failed"
+	OTP_DSN="dbname=$OTPTUI_DB" "$OTPCTL" demo seed --contracts 40 >>"$setup_log" 2>&1 ||
+		setup_fail "otpctl demo seed failed"
 	export OTPTUI_SEEDED=1
 fi
 

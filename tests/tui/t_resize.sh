@@ -14,7 +14,7 @@ check_screen "60x20: enlarge message" "enlarge the window (min 80x24, now 60x20)
 check "60x20: nothing else drawn" bash -c '[ "$(tmux -L "$1" capture-pane -p -t t | grep -c .)" -le 2 ]' _ "$TUI_SOCK"
 check "60x20: still running" app_alive
 resize 20 10
-check_screen "20x10: message wrapped" "now 20x10)"
+check_screen "20x10: message wrapped" "20x10)"
 check "20x10: still running" app_alive
 send x
 check "20x10: keys do not crash it" app_alive
