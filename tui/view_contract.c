@@ -110,7 +110,7 @@ static void contract_draw(struct view *v)
 	pair(y++, rx, rlw, w - half - rlw, right[3], c->stopped_at, TUI_S_NORMAL);
 
 	if (c->fraud_hold_reason[0]) {
-		snprintf(buf, sizeof buf, _(" FRAUD HOLD since %s: %s (branch unlocks are blocked)"), c->fraud_hold_at,
+		snprintf(buf, sizeof buf, _("FRAUD HOLD since %s: %s (branch unlocks are blocked)"), c->fraud_hold_at,
 			 c->fraud_hold_reason);
 		struct tui_rect hr = { y, x, 2, w };
 		tui_clear_rect(hr, TUI_S_HOLD);

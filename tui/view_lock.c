@@ -99,7 +99,11 @@ static void lock_draw(struct view *v)
 	struct tui_rect box = { a.y + (a.h - h) / 2, a.x + (a.w - w) / 2, h, w };
 	struct tui_rect in = tui_box(box, _("Screen locked"));
 	char buf[256];
-	snprintf(buf, sizeof buf, _("Locked after %d seconds without input."), v->app->idle_lock_secs);
+	int secs = v->app->idle_lock_secs;
+	if (secs % 60 == 0)
+		snprintf(buf, sizeof buf, _("Locked after %d minutes without input."), secs / 60);
+	else
+		snprintf(buf, sizeof buf, _("Locked after %d seconds without input."), secs);
 	tui_put(in.y, in.x, in.w, TUI_S_NORMAL, TUI_LEFT, buf);
 	snprintf(buf, sizeof buf, _("Signed in: %s (%s)"), v->app->who.display_name, v->app->who.login);
 	tui_put(in.y + 1, in.x, in.w, TUI_S_NORMAL, TUI_LEFT, buf);

@@ -145,7 +145,16 @@ EOF
 		"ASAN_OPTIONS=log_path=$TEST_TMP/san.asan" "UBSAN_OPTIONS=log_path=$TEST_TMP/san.ubsan:print_stacktrace=1" \
 		${extra[@]+"${extra[@]}"} \
 		"$TEST_TMP/app.sh" "$APP" --dsn "dbname=$OTPTUI_DB" "$@")
-	tm new-session -d -s t -x "${size%x*}" -y "${size#*x}" "$cmd"
+	# an idle session keeps the server alive between apps (a server that is
+	# shutting down refuses new sessions: "server exited unexpectedly")
+	tm has-session -t keep 2>/dev/null || tm new-session -d -s keep -x 20 -y 5 "exec sleep 100000"
+	local try
+	for try in 1 2 3; do
+		tm new-session -d -s t -x "${size%x*}" -y "${size#*x}" "$cmd" && return 0
+		sleep 0.2
+	done
+	not_ok "tmux could not start a session"
+	return 1
 }
 
 send() { tm send-keys -t t "$@"; }

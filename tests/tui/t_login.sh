@@ -61,6 +61,12 @@ check_screen "--demo pre-fills the password masked" "***********"
 if [ -n "${OTPTUI_SEEDED:-}" ]; then
 	send Enter
 	check_screen "--demo signs in as demo_teller" "(demo_teller)" 10
+	# a service account (staff record, but only the verifier group) is refused
+	start_app --demo --user demo_verifier
+	wait_for "Login name"
+	send Enter
+	check_screen "service account refused" "is a service account and cannot sign in"
+	assert_screen_contains "Login name"
 fi
 
 # SIGTERM and SIGINT end otpdesk cleanly with the terminal restored
