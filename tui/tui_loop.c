@@ -402,7 +402,8 @@ static void draw_frame(struct tui *app)
 
 /* ---- refresh, reconnect, idle lock --------------------------------------------- */
 
-static void record_timing(struct tui *app, const char *name, double secs)
+/* Append one refresh+draw time in milliseconds to OTP_TUI_TIMING. */
+static void record_timing(struct tui *app, double secs)
 {
 	if (!app->opt.timing || !*app->opt.timing)
 		return;
@@ -410,7 +411,6 @@ static void record_timing(struct tui *app, const char *name, double secs)
 	if (!f)
 		return;
 	fprintf(f, "%.3f\n", secs * 1000.0);
-	(void)name;
 	fclose(f);
 }
 
@@ -439,7 +439,9 @@ static double refresh_stale(struct tui *app, const struct view_ops **timed)
 			top->stale = false;
 			break;
 		}
-		if (app->connlost && app->logged_in)
+		/* while reconnecting only the session guards (unlock) may run: they
+		 * open their own connection */
+		if (app->connlost && app->logged_in && !(top->ops->flags & VIEW_SECURE))
 			break;
 		if (top->ops->flags & VIEW_TIMED) {
 			t0 = tui_now();
@@ -535,7 +537,7 @@ int tui_run(struct tui *app)
 			break;
 		draw_frame(app);
 		if (timed && t0 > 0)
-			record_timing(app, timed->name, tui_now() - t0);
+			record_timing(app, tui_now() - t0);
 		if (app->opt.frames > 0 && ++frames >= app->opt.frames)
 			break;
 		int key = tui_read_key(KEY_WAIT_MS);
