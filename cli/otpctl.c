@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 
+extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_branch;
 extern const struct cli_cmd cmd_calendar;
 extern const struct cli_cmd cmd_code;
@@ -22,6 +23,7 @@ extern const struct cli_cmd cmd_verify;
 
 /* Keep sorted by name: the list printed by `otpctl help` follows this order. */
 static const struct cli_cmd *const commands[] = {
+	&cmd_audit,
 	&cmd_branch,
 	&cmd_calendar,
 	&cmd_code,
