@@ -35,6 +35,10 @@ static const struct grant view_grants[] = {
 	{ "failures", STAFF_READERS },
 	{ "staff", "otp_supervisor,otp_auditor,otp_admin" },
 	{ "audit_events", "otp_auditor" },
+	{ "audit_chain_head", "otp_auditor,otp_batch" },
+	{ "audit_checkpoints", "otp_auditor,otp_batch" },
+	{ "audit_archives", "otp_auditor,otp_batch" },
+	{ "staff_contracts", "otp_admin,otp_auditor" },
 	{ "requests", "otp_teller,otp_supervisor,otp_helpdesk,otp_auditor,otp_admin,otp_batch" },
 	{ "requests_overdue", "otp_teller,otp_supervisor,otp_helpdesk,otp_auditor,otp_admin,otp_batch" },
 	{ "id_document_types", ALL_GROUPS },
@@ -53,6 +57,10 @@ static const struct grant api_functions[] = {
 	{ "branch_upsert", "otp_admin" },
 	{ "branch_closing_day_set", "otp_admin" },
 	{ "policy_set", "otp_admin" },
+	{ "audit_seal", "otp_batch" },
+	{ "audit_checkpoint_add", "otp_batch,otp_auditor" },
+	{ "audit_archive_record", "otp_auditor" },
+	{ "staff_contract_set", "otp_admin" },
 	{ "request_submit", "otp_teller" },
 	{ "request_approve", "otp_supervisor" },
 	{ "request_reject", "otp_supervisor" },
@@ -78,6 +86,8 @@ static const char *const helper_functions[] = {
 /* Read-only functions in otp_api (not returning outcome): callable by all groups. */
 static const char *const readonly_api_functions[] = {
 	"",	/* none yet */
+	"audit_search",
+	"audit_exceptions",
 	"credential_serial_next",
 };
 
