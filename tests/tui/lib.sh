@@ -37,6 +37,7 @@ tests_failed=0
 
 # the pinned environment: the app and tmux see only this
 export HOME="$TEST_TMP" TZ=Asia/Tokyo LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color
+export TMUX_TMPDIR="$TEST_TMP"	# the server's socket goes away with the test
 unset LANGUAGE NO_COLOR TMUX OTP_DSN OTP_TUI_TIMING
 
 : "${OTPTUI_DB:?run through tests/tui/run.sh}"
