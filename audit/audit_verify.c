@@ -402,6 +402,13 @@ static void classify(struct audit_verifier *v)
 				      "seq %lld..%lld missing: the chain jumps to seq %lld (event_id %lld)", E, F - 1, F, fe);
 		return;
 	}
+	/* The failing row's predecessor comes later: rows were reordered. */
+	if (!link && (s = predecessor_after(v)) != NULL) {
+		audit_verifier_damage(v, AUDIT_DAMAGE_REORDERED, e, s->seq,
+				      "seq %lld (event_id %lld) links to the row now at seq %lld: rows were reordered", E, fe,
+				      (long long)s->seq);
+		return;
+	}
 	/* An intruder: the next row was seq e before and links to where we stand. */
 	if (v->nahead > 0 && memcmp(v->ahead[0].prev, v->prev, AUDIT_HASH_LEN) == 0 && self_at(v, &v->ahead[0], e)) {
 		audit_verifier_damage(v, AUDIT_DAMAGE_INSERTED, e, e,
@@ -422,12 +429,6 @@ static void classify(struct audit_verifier *v)
 		return;
 	}
 	if (!link && self) {
-		if ((s = predecessor_after(v)) != NULL) {
-			audit_verifier_damage(v, AUDIT_DAMAGE_REORDERED, e, s->seq,
-					      "seq %lld links to the row now at seq %lld: rows were reordered", E,
-					      (long long)s->seq);
-			return;
-		}
 		if (h1 && h2 && memcmp(f->prev, h2->hash, AUDIT_HASH_LEN) == 0) {
 			audit_verifier_damage(v, AUDIT_DAMAGE_INSERTED, h1->seq, h1->seq,
 					      "seq %lld links past seq %lld, which was inserted", E, (long long)h1->seq);
@@ -452,7 +453,7 @@ static void classify(struct audit_verifier *v)
 			from = e - d;
 	}
 	if (from > e) {
-		if (predecessor_after(v) || original_of(v, e)) {
+		if (original_of(v, e)) {
 			audit_verifier_damage(v, AUDIT_DAMAGE_REORDERED, e, from,
 					      "the event at seq %lld (event_id %lld) was seq %lld: rows were reordered", E, fe,
 					      (long long)from);
@@ -467,11 +468,6 @@ static void classify(struct audit_verifier *v)
 		audit_verifier_damage(v, AUDIT_DAMAGE_INSERTED, from, e - 1,
 				      "seq %lld..%lld inserted and the rows after renumbered (event_id %lld was seq %lld)",
 				      (long long)from, E - 1, fe, (long long)from);
-		return;
-	}
-	if ((s = predecessor_after(v)) != NULL) {
-		audit_verifier_damage(v, AUDIT_DAMAGE_REORDERED, e, s->seq,
-				      "seq %lld links to the row now at seq %lld: rows were reordered", E, (long long)s->seq);
 		return;
 	}
 	audit_verifier_damage(v, AUDIT_DAMAGE_MODIFIED, e, e,

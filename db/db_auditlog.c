@@ -325,18 +325,14 @@ static const struct db_stmt S_CHECKPOINTS = {
 	0,
 };
 
-static const struct db_stmt S_MIN_SEQ = {
-	"audit_min_seq",
-	"SELECT min(seq) FROM otp_api.audit_events",
-	0,
-};
-
-/* The archive record the live rows continue: the first one ending at or after $1 - 1. */
+/* The last archive record, and how many rows of its range the live table
+ * still holds (all of them until partitions are dropped). */
 static const struct db_stmt S_ARCHIVE_ANCHOR = {
 	"audit_archive_anchor",
-	"SELECT last_seq, encode(last_hash, 'hex'), file_name FROM otp_api.audit_archives"
-	" WHERE last_seq >= $1::bigint - 1 ORDER BY last_seq LIMIT 1",
-	1,
+	"SELECT a.last_seq, encode(a.last_hash, 'hex'), a.file_name,"
+	" (SELECT count(*) FROM otp_api.audit_events e WHERE e.seq BETWEEN 1 AND a.last_seq)"
+	" FROM otp_api.audit_archives a ORDER BY a.last_seq DESC LIMIT 1",
+	0,
 };
 
 static const char *const verify_copy_sql =
@@ -370,7 +366,11 @@ static int load_db_checkpoints(struct db *db, struct audit_verifier *v, struct o
 	return rc;
 }
 
-/* Decide where the live rows start; returns the first seq to read. */
+/* Decide where the live rows start: *from is the first seq to read. With
+ * --from, that row's stored prev_hash is trusted; after archive files, where
+ * they ended; else genesis, unless archived partitions were dropped: then
+ * the last archive record is the anchor (its range is verified from the
+ * archive files, --archive). */
 static int choose_start(struct db *db, struct audit_verifier *v, const struct db_audit_verify_opts *o,
 			long long *from, struct otp_err *err)
 {
@@ -384,35 +384,23 @@ static int choose_start(struct db *db, struct audit_verifier *v, const struct db
 		*from = audit_verifier_next_seq(v);
 		return 0;
 	}
-	PGresult *res = db_exec_stmt(db, &S_MIN_SEQ, NULL, PGRES_TUPLES_OK, err);
-	if (!res)
-		return -1;
-	long long min = PQgetisnull(res, 0, 0) ? 0 : db_get_ll(res, 0, 0);
-	PQclear(res);
 	*from = 1;
-	if (min <= 1)
-		return 0;	/* genesis: the verifier's default */
-	char m[24];
-	snprintf(m, sizeof m, "%lld", min);
-	const char *p[1] = { m };
-	res = db_exec_stmt(db, &S_ARCHIVE_ANCHOR, p, PGRES_TUPLES_OK, err);
+	PGresult *res = db_exec_stmt(db, &S_ARCHIVE_ANCHOR, NULL, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;
 	unsigned char hash[AUDIT_HASH_LEN];
-	if (PQntuples(res) == 1 &&
+	long long last = PQntuples(res) == 1 ? db_get_ll(res, 0, 0) : 0;
+	if (last > 0 && db_get_ll(res, 0, 3) < last &&
 	    audit_unhex(PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1), hash, AUDIT_HASH_LEN) == 0) {
-		char what[160];
-		long long last = db_get_ll(res, 0, 0);
-		snprintf(what, sizeof what, "the database's record of archive %.80s (seq 1..%lld not verified here)",
+		char what[200];
+		snprintf(what, sizeof what,
+			 "the database's record of archive %.80s (seq 1..%lld are in archives: give --archive to verify them)",
 			 PQgetvalue(res, 0, 2), last);
 		audit_verifier_anchor(v, last + 1, hash, what);
 		*from = last + 1;
-	} else {
-		audit_verifier_anchor_first_row(v);
-		*from = min;
 	}
 	PQclear(res);
-	return 0;
+	return 0;	/* else genesis: the verifier's default */
 }
 
 struct row_batch {
