@@ -5,6 +5,7 @@
  * as a login in otp_batch (OTP_USER / OTP_PASSWORD, or PGUSER ...).
  * Progress goes to stderr every 1000 requests, the summary line to stdout. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,9 +14,12 @@
 
 static int unlock_main(int argc, char **argv);
 
+/* Connections run-due uses by default (each executes its share, pipelined). */
+#define DEFAULT_WORKERS 2
+
 const struct cli_cmd cmd_unlock = {
 	.name = "unlock",
-	.usage = "otpctl unlock run-due [--as-of DATE]\n"
+	.usage = "otpctl unlock run-due [--as-of DATE] [--workers N]\n"
 		 "       otpctl unlock overdue",
 	.summary = "batch: execute approved requests that are due; list overdue requests",
 	.run = unlock_main,
@@ -50,15 +54,28 @@ static void on_fail(void *arg, const char *receipt, const struct otp_err *err)
 static int run_due(int argc, char **argv)
 {
 	const char *as_of = NULL;
-	if (argc == 3 && strcmp(argv[1], "--as-of") == 0)
-		as_of = argv[2];
-	else if (argc != 1)
-		return cli_usage(&cmd_unlock);
+	long workers = DEFAULT_WORKERS;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--as-of") == 0 && i + 1 < argc) {
+			as_of = argv[++i];
+		} else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+			char *end;
+			workers = strtol(argv[++i], &end, 10);
+			if (*end || workers < 1 || workers > 16) {
+				fprintf(stderr, "error: --workers must be 1 to 16\n");
+				return cli_usage(&cmd_unlock);
+			}
+		} else {
+			return cli_usage(&cmd_unlock);
+		}
+	}
 	struct db *db = cli_connect();
 	if (!db)
 		return CLI_CONNECT;
 	struct run run = { now_s() };
-	struct db_run_due_hooks hooks = { .progress = progress, .every = 1000, .on_fail = on_fail, .arg = &run };
+	struct db_run_due_opts hooks = {
+		.progress = progress, .every = 1000, .on_fail = on_fail, .arg = &run, .workers = (int)workers,
+	};
 	struct db_run_due sum;
 	struct otp_err err;
 	int rc = db_request_run_due(db, as_of, &hooks, &sum, &err);

@@ -3,6 +3,7 @@
  * batch pipelines its calls (libpq pipeline mode) so that 100,000 executions,
  * each its own transaction, do not pay 100,000 round trips. Nothing here
  * decides who may do what: the SQL functions do, and audit it. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,35 +548,82 @@ static const struct db_stmt S_DUE = {
 	1,
 };
 
-/* How many calls may be in flight: small enough that neither side's socket
- * buffer fills while the other is not reading. */
+/* How many calls one connection may have in flight: small enough that
+ * neither side's socket buffer fills while the other is not reading. */
 #define PIPELINE_WINDOW 128
+/* Receipts a worker claims at a time from the shared list. */
+#define CLAIM 32
+#define RUN_PREPARED "wf_run_due_execute"
+#define MAX_WORKERS 16
 
-/* Count one request_execute result; false when the connection is gone. */
-static bool count_result(struct db *db, PGresult *res, const char *receipt, const struct db_run_due_hooks *h,
-			 struct db_run_due *sum, struct otp_err *err)
+/* What the workers of one run share; everything below `lock` is guarded by it. */
+struct run {
+	char *const *receipts;
+	long n;
+	const char *as_of;
+	const struct db_run_due_opts *opts;
+	pthread_mutex_t lock;
+	long next;			/* first receipt not yet claimed */
+	struct db_run_due *sum;
+	bool stop;			/* a worker lost its connection */
+	struct otp_err fatal;
+};
+
+struct worker {
+	struct run *run;
+	struct db *db;
+	bool own_db;			/* opened for this run */
+	int rc;
+	struct otp_err err;
+};
+
+/* Claim up to CLAIM receipts: [*from, *to); false when none are left. */
+static bool claim(struct run *run, long *from, long *to)
 {
+	pthread_mutex_lock(&run->lock);
+	bool ok = !run->stop && run->next < run->n;
+	if (ok) {
+		*from = run->next;
+		run->next = *to = run->next + CLAIM < run->n ? run->next + CLAIM : run->n;
+	}
+	pthread_mutex_unlock(&run->lock);
+	return ok;
+}
+
+/* Count one request_execute result and report it; false when the connection
+ * is gone (then *err says why). */
+static bool count_result(struct run *run, struct db *db, PGresult *res, const char *receipt, struct otp_err *err)
+{
+	enum { EXECUTED, ALREADY, FAILED } what = FAILED;
 	struct otp_err e;
 	otp_err_clear(&e);
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) >= 5) {
 		if (db_get_bool(res, 0, 0)) {
-			if (strstr(PQgetvalue(res, 0, 4), "\"already_executed\": true"))
-				sum->already++;
-			else
-				sum->executed++;
-			PQclear(res);
-			return true;
+			what = strstr(PQgetvalue(res, 0, 4), "\"already_executed\": true") ? ALREADY : EXECUTED;
+		} else {
+			otp_err_set(&e, OTP_ERR_REFUSED, "%s", PQgetvalue(res, 0, 2));
+			otp_strlcpy(e.sqlstate, PQgetvalue(res, 0, 1), sizeof e.sqlstate);
 		}
-		otp_err_set(&e, OTP_ERR_REFUSED, "%s", PQgetvalue(res, 0, 2));
-		otp_strlcpy(e.sqlstate, PQgetvalue(res, 0, 1), sizeof e.sqlstate);
 		PQclear(res);
 	} else {
 		db_fail(db, res, &e);	/* clears res */
 	}
-	sum->failed++;
-	if (h && h->on_fail)
-		h->on_fail(h->arg, receipt, &e);
-	if (e.kind == OTP_ERR_CONNLOST || !db_connected(db)) {
+	const struct db_run_due_opts *o = run->opts;
+	pthread_mutex_lock(&run->lock);
+	struct db_run_due *sum = run->sum;
+	if (what == EXECUTED)
+		sum->executed++;
+	else if (what == ALREADY)
+		sum->already++;
+	else
+		sum->failed++;
+	if (what == FAILED && o && o->on_fail)
+		o->on_fail(o->arg, receipt, &e);
+	long done = sum->executed + sum->already + sum->failed;
+	if (o && o->progress && o->every > 0 && done % o->every == 0 && done < run->n)
+		o->progress(o->arg, sum);
+	pthread_mutex_unlock(&run->lock);
+	if (what == FAILED && (e.kind == OTP_ERR_CONNLOST || !db_connected(db))) {
 		*err = e;
 		return false;
 	}
@@ -591,26 +639,43 @@ static int pipeline_fail(struct db *db, struct otp_err *err)
 	return -1;
 }
 
-/* Execute receipts[0..n) in pipeline mode, each call followed by a sync so
- * that each is its own implicit transaction. */
-static int execute_pipelined(struct db *db, char *const *receipts, long n, const char *as_of,
-			     const struct db_run_due_hooks *h, struct db_run_due *sum, struct otp_err *err)
+/* Prepare the execute call on this connection (once: a second run on the
+ * same connection finds it prepared). */
+static int prepare_execute(struct db *db, struct otp_err *err)
 {
+	PGresult *res = PQprepare(db->conn, RUN_PREPARED, EXECUTE_SQL, 2, NULL);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (res && (PQresultStatus(res) == PGRES_COMMAND_OK || (state && strcmp(state, "42P05") == 0))) {
+		PQclear(res);
+		return 0;
+	}
+	return db_fail(db, res, err);
+}
+
+/* One connection's share of the run, pipelined: each call is followed by a
+ * sync, so each is its own implicit transaction, and up to PIPELINE_WINDOW
+ * calls are in flight. A refusal or error of one call never stops the
+ * others; a lost connection stops this worker (the caller reconnects). */
+static int work(struct run *run, struct db *db, struct otp_err *err)
+{
+	if (prepare_execute(db, err) != 0)
+		return -1;
 	PGconn *c = db->conn;
 	if (PQenterPipelineMode(c) != 1)
 		return pipeline_fail(db, err);
-	long sent = 0, done = 0;
-	int rc = 0;
-	while (done < n) {
-		while (sent < n && sent - done < PIPELINE_WINDOW) {
-			const char *params[2] = { receipts[sent], as_of };
-			if (!PQsendQueryParams(c, EXECUTE_SQL, 2, NULL, params, NULL, NULL, 0) || !PQpipelineSync(c)) {
-				rc = pipeline_fail(db, err);
-				goto out;
-			}
-			sent++;
+	long inflight[PIPELINE_WINDOW];
+	int head = 0, count = 0;
+	long from = 0, to = 0;
+	for (;;) {
+		while (count < PIPELINE_WINDOW && (from < to || claim(run, &from, &to))) {
+			const char *params[2] = { run->receipts[from], run->as_of };
+			if (!PQsendQueryPrepared(c, RUN_PREPARED, 2, params, NULL, NULL, 0) || !PQpipelineSync(c))
+				return pipeline_fail(db, err);
+			inflight[(head + count++) % PIPELINE_WINDOW] = from++;
 		}
-		/* the call's results up to NULL, then its sync */
+		if (count == 0)
+			break;
+		/* the oldest call's results up to NULL, then its sync */
 		PGresult *first = NULL, *r;
 		while ((r = PQgetResult(c)) != NULL) {
 			if (!first)
@@ -618,37 +683,55 @@ static int execute_pipelined(struct db *db, char *const *receipts, long n, const
 			else
 				PQclear(r);
 		}
-		bool alive = count_result(db, first, receipts[done], h, sum, err);
-		done++;
-		if (!alive) {
-			rc = -1;
-			goto out;
-		}
+		long i = inflight[head];
+		head = (head + 1) % PIPELINE_WINDOW;
+		count--;
+		if (!count_result(run, db, first, run->receipts[i], err))
+			return -1;
 		r = PQgetResult(c);
 		ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 		PQclear(r);
-		if (st != PGRES_PIPELINE_SYNC) {
-			rc = pipeline_fail(db, err);
-			goto out;
-		}
-		if (h && h->progress && h->every > 0 && done % h->every == 0 && done < n)
-			h->progress(h->arg, sum);
+		if (st != PGRES_PIPELINE_SYNC)
+			return pipeline_fail(db, err);
 	}
-out:
-	/* After a failure the connection is broken (a refusal or an error of one
-	 * call never stops the pipeline): the caller reconnects. */
-	if (rc == 0 && PQexitPipelineMode(c) != 1)
-		rc = pipeline_fail(db, err);
-	return rc;
+	if (PQexitPipelineMode(c) != 1)
+		return pipeline_fail(db, err);
+	return 0;
 }
 
-int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due_hooks *h,
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	otp_err_clear(&w->err);
+	w->rc = work(w->run, w->db, &w->err);
+	if (w->rc != 0) {
+		pthread_mutex_lock(&w->run->lock);
+		if (!w->run->stop)
+			w->run->fatal = w->err;
+		w->run->stop = true;
+		pthread_mutex_unlock(&w->run->lock);
+	}
+	return NULL;
+}
+
+/* Open another connection like db (same conninfo, login and password). */
+static struct db *clone_db(const struct db *db, struct otp_err *err)
+{
+	struct db_conn_params p = {
+		.conninfo = db->conninfo, .user = db->user, .password = db->password, .appname = db->appname,
+	};
+	struct db *c = NULL;
+	return db_connect(&c, &p, err) == 0 ? c : NULL;
+}
+
+int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due_opts *o,
 		       struct db_run_due *sum, struct otp_err *err)
 {
 	otp_err_clear(err);
 	memset(sum, 0, sizeof *sum);
 	if (as_of && *as_of && check_date("the as-of date", as_of, err) != 0)
 		return -1;
+	int nworkers = o && o->workers > 1 ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 1;
 	const char *params[1] = { as_of && *as_of ? as_of : NULL };
 	PGresult *res = db_exec_stmt(db, &S_DUE, params, PGRES_TUPLES_OK, err);
 	if (!res)
@@ -667,9 +750,39 @@ int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due
 			receipts[n++] = PQgetvalue(res, r, 1);	/* valid until PQclear */
 	}
 	sum->due = n;
-	int rc = n ? execute_pipelined(db, receipts, n, sum->as_of, h, sum, err) : 0;
-	if (h && h->progress)
-		h->progress(h->arg, sum);
+	struct run run = { .receipts = receipts, .n = n, .as_of = sum->as_of, .opts = o, .sum = sum };
+	pthread_mutex_init(&run.lock, NULL);
+	int rc = 0;
+	if (n > 0) {
+		if ((long)nworkers > (n + CLAIM - 1) / CLAIM)
+			nworkers = (int)((n + CLAIM - 1) / CLAIM);
+		struct worker w[MAX_WORKERS] = { { .run = &run, .db = db } };
+		pthread_t tid[MAX_WORKERS];
+		int started = 1;
+		for (int k = 1; k < nworkers; k++) {
+			w[k] = (struct worker){ .run = &run, .own_db = true };
+			w[k].db = clone_db(db, &w[k].err);
+			if (!w[k].db)
+				break;	/* fewer workers: the run still goes through */
+			if (pthread_create(&tid[k], NULL, worker_main, &w[k]) != 0) {
+				db_close(w[k].db);
+				break;
+			}
+			started++;
+		}
+		worker_main(&w[0]);
+		for (int k = 1; k < started; k++) {
+			pthread_join(tid[k], NULL);
+			db_close(w[k].db);
+		}
+		if (run.stop) {
+			*err = run.fatal;
+			rc = -1;
+		}
+	}
+	if (o && o->progress)
+		o->progress(o->arg, sum);
+	pthread_mutex_destroy(&run.lock);
 	free(receipts);
 	PQclear(res);
 	return rc;

@@ -217,22 +217,27 @@ struct db_run_due {
 	long failed;			/* refused or errors; each reported to on_fail */
 };
 
-struct db_run_due_hooks {
-	/* every `every` requests (0: never) and once at the end */
+struct db_run_due_opts {
+	/* every `every` requests (0: never) and once at the end; called with
+	 * the run's lock held, from any worker's thread */
 	void (*progress)(void *arg, const struct db_run_due *sofar);
 	long every;
-	/* one call per request that was refused or failed */
+	/* one call per request that was refused or failed (same lock) */
 	void (*on_fail)(void *arg, const char *receipt_no, const struct otp_err *err);
 	void *arg;
+	/* connections working in parallel (0 or 1: only db; more are opened
+	 * with db's parameters, at most 16) */
+	int workers;
 };
 
-/* The batch: list APPROVED requests eligible on or before as_of (NULL: today)
- * in one query, then execute each in its own transaction, pipelined. Safe to
- * run twice or concurrently: the server locks each request row and re-checks
- * its state, so each is executed exactly once. Returns 0 when the run went
- * through (sum->failed may be > 0), -1 when it could not list or lost the
- * connection (sum holds the counts so far). */
-int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due_hooks *hooks,
+/* The batch: list APPROVED requests eligible on or before as_of (NULL: today,
+ * Japan time) in one query, then execute each in its own transaction,
+ * pipelined on each connection. Safe to run twice or concurrently: the
+ * server locks each request row and re-checks its state, so each request is
+ * executed exactly once. Returns 0 when the run went through (sum->failed
+ * may be > 0), -1 when it could not list or lost a connection (sum holds the
+ * counts so far; reconnect db before using it again). opts may be NULL. */
+int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due_opts *opts,
 		       struct db_run_due *sum, struct otp_err *err);
 
 #endif

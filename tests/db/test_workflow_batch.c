@@ -263,8 +263,9 @@ static void *run_thread(void *arg)
 {
 	struct runner *r = arg;
 	struct otp_err err;
+	struct db_run_due_opts opts = { .workers = 2 };	/* two runs of two connections each */
 	pthread_barrier_wait(r->start);
-	r->rc = db_request_run_due(r->db, r->as_of, NULL, &r->sum, &err);
+	r->rc = db_request_run_due(r->db, r->as_of, &opts, &r->sum, &err);
 	return NULL;
 }
 
@@ -366,7 +367,7 @@ static void test_run_due_reports_failures(void)
 	CU_ASSERT_EQUAL_FATAL(dbfix_sql(sql), 0);
 
 	struct fails f = { 0 };
-	struct db_run_due_hooks hooks = { .progress = on_progress, .every = 1, .on_fail = on_fail, .arg = &f };
+	struct db_run_due_opts hooks = { .progress = on_progress, .every = 1, .on_fail = on_fail, .arg = &f };
 	struct db_run_due sum;
 	struct otp_err err;
 	CU_ASSERT_EQUAL(db_request_run_due(batch, NULL, &hooks, &sum, &err), 0);
