@@ -12,6 +12,7 @@ extern const struct cli_cmd cmd_branch;
 extern const struct cli_cmd cmd_calendar;
 extern const struct cli_cmd cmd_code;
 extern const struct cli_cmd cmd_db;
+extern const struct cli_cmd cmd_demo;
 extern const struct cli_cmd cmd_hold;
 extern const struct cli_cmd cmd_keys;
 extern const struct cli_cmd cmd_policy;
@@ -28,6 +29,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_calendar,
 	&cmd_code,
 	&cmd_db,
+	&cmd_demo,
 	&cmd_hold,
 	&cmd_keys,
 	&cmd_policy,
