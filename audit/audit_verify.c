@@ -20,6 +20,10 @@
 #define HISTORY 8	/* verified rows remembered before a failure */
 #define LOOKAHEAD 8	/* rows read after a failure to classify it */
 #define MOVE_WINDOW 8	/* a moved row is looked for this far from its place */
+/* An event more than this much newer than a checkpoint cannot have been in
+ * the chain the checkpoint signed (the checkpoint's time is whole seconds,
+ * from another host's clock). */
+#define LATE_MARGIN_US (60LL * 1000000)
 
 static const unsigned char zero_hash[AUDIT_HASH_LEN];
 
@@ -486,7 +490,7 @@ static bool pass_checkpoints(struct audit_verifier *v, int64_t seq, int64_t at_u
 	if (v->cp_next >= v->ncps)
 		return true;
 	const struct cp_entry *pending = &v->cps[v->cp_next];
-	if (!v->first_late && at_us > pending->cp.time * 1000000)
+	if (!v->first_late && at_us > pending->cp.time * 1000000 + LATE_MARGIN_US)
 		v->first_late = seq;
 	bool matched = false;
 	while (v->cp_next < v->ncps && v->cps[v->cp_next].cp.seq == seq) {
