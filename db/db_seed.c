@@ -290,6 +290,9 @@ static void ob_ts_or_null(struct obuf *b, int64_t t)
 #define EPOCH_OPENED_FIRST 7305		/* 1990-01-01 */
 #define EPOCH_OPENED_LAST 20453		/* 2025-12-31 */
 #define EPOCH_SERVICE_START 14700	/* 2010-04-01: the OTP service opens */
+#define CRED_FIRST 5000000u
+#define CRED_RANGE 5000000u
+_Static_assert(DB_SEED_MAX_CONTRACTS <= CRED_RANGE, "credential serials must not repeat");
 
 struct gen {
 	uint64_t seed;
@@ -298,7 +301,7 @@ struct gen {
 	int threshold;
 	long count[NBRANCH];	/* contracts per branch */
 	uint32_t surname_cum[NSURNAME];
-	uint32_t cred_add;	/* credential serial of row i = (add + i) mod 10^7 */
+	uint32_t cred_add;	/* credential serial of row i, see gen_init */
 	int64_t token_base;	/* token_id of row 0 */
 };
 
@@ -351,10 +354,13 @@ static void gen_init(struct gen *g, long n, uint64_t seed, int64_t now, int thre
 
 	struct rng r;
 	rng_stream(&r, seed, 0);
-	/* Serials ascend with the rows (unique for n <= 10^7): the unique index on
-	 * credential_id then grows at its right edge; random serials made the
-	 * token COPY twice as slow (random B-tree pages, full-page WAL images). */
-	g->cred_add = 1000000u + rng_below(&r, 4000000u);
+	/* Demo serials live in 5,000,000..9,999,999, away from the provisioning
+	 * sequence (otp.credential_serial starts at 1,000,001 and skips taken
+	 * serials one by one). They ascend with the rows, wrapping once, so the
+	 * unique index on credential_id grows at its right edge: random serials
+	 * made the token COPY twice as slow (random B-tree pages, full-page WAL
+	 * images). Unique while n <= DB_SEED_MAX_CONTRACTS. */
+	g->cred_add = rng_below(&r, CRED_RANGE);
 }
 
 static int draw_surname(const struct gen *g, struct rng *r)
@@ -432,7 +438,7 @@ static void gen_row(const struct gen *g, long i, int b, long serial, struct row 
 	if (w->state == DB_SEED_UNREGISTERED)
 		return;
 
-	w->cred_serial = (uint32_t)(((uint64_t)i + g->cred_add) % 10000000u);
+	w->cred_serial = CRED_FIRST + (uint32_t)(((uint64_t)i + g->cred_add) % CRED_RANGE);
 	int64_t reg_lo = w->opened > EPOCH_SERVICE_START ? w->opened : EPOCH_SERVICE_START;
 	int64_t reg_hi = today - 12;
 	w->registered_at = office_hours(&r, between(&r, reg_lo, reg_hi));
@@ -762,22 +768,72 @@ static int check_superuser(struct db *db, struct otp_err *err)
 
 static const char *const loaded_tables = "{otp.contract,otp.token,otp.failure}";
 
-/* With reset: empty the demo tables and everything that references them. */
+/* The tables TRUNCATE ... CASCADE empties besides ours (rows referencing
+ * contracts or tokens: requests, pending credentials, ...), each with the
+ * statements that save and restore its rows that reference none of the
+ * emptied tables (e.g. imported credential stock with contract_id NULL), so
+ * --reset removes exactly the demo data and what depends on it. Every name
+ * is quoted by the server (regclass, format('%I')). */
+static const char *const cascade_sql =
+	"WITH RECURSIVE r(rel) AS ("
+	"  SELECT unnest('{otp.failure,otp.fraud_hold,otp.token,otp.contract}'::regclass[])"
+	"  UNION SELECT c.conrelid FROM pg_constraint c JOIN r ON c.confrelid = r.rel WHERE c.contype = 'f'),"
+	" fk AS (SELECT c.conrelid AS rel,"
+	"          '(' || (SELECT string_agg(format('%I IS NULL', a.attname), ' OR ') FROM pg_attribute a"
+	"                  WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) || ')' AS nullable"
+	"        FROM pg_constraint c"
+	"        WHERE c.contype = 'f' AND c.conrelid IN (SELECT rel FROM r) AND c.confrelid IN (SELECT rel FROM r)"
+	"          AND c.conrelid <> ALL ('{otp.failure,otp.fraud_hold,otp.token,otp.contract}'::regclass[])),"
+	" t AS (SELECT fk.rel, string_agg(fk.nullable, ' AND ') AS keep,"
+	"         (SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum) FROM pg_attribute"
+	"          WHERE attrelid = fk.rel AND attnum > 0 AND NOT attisdropped AND attgenerated = '') AS cols,"
+	"         'seed_keep_' || row_number() OVER (ORDER BY fk.rel::regclass::text) AS tmp"
+	"       FROM fk GROUP BY fk.rel)"
+	" SELECT (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c"
+	"         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel) AS name,"
+	"   format('CREATE TEMP TABLE %I ON COMMIT DROP AS SELECT %s FROM %s WHERE %s', tmp, cols, rel::regclass, keep),"
+	"   format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM pg_temp.%I', rel::regclass, cols, cols, tmp)"
+	" FROM t ORDER BY 1";
+
+/* With reset: empty the demo tables and everything that references them,
+ * keeping the rows of those other tables that reference no demo data. */
 static int truncate_demo(struct seed_run *s, struct otp_err *err)
 {
-	/* the tables TRUNCATE ... CASCADE will empty, for the summary */
-	static const char *const list_sql =
-		"WITH RECURSIVE r(rel) AS ("
-		"  SELECT unnest('{otp.failure,otp.fraud_hold,otp.token,otp.contract}'::regclass[])"
-		"  UNION SELECT c.conrelid FROM pg_constraint c JOIN r ON c.confrelid = r.rel"
-		"  WHERE c.contype = 'f')"
-		" SELECT string_agg(rel::regclass::text, ', ' ORDER BY rel::regclass::text) FROM r";
-	if (query_value(s->db, list_sql, 0, NULL, s->sum->truncated, sizeof s->sum->truncated, err) != 0)
+	PGresult *res = db_exec(s->db, cascade_sql, 0, NULL, PGRES_TUPLES_OK, err);
+	if (!res)
 		return -1;
-	if (db_command(s->db, "TRUNCATE otp.failure, otp.fraud_hold, otp.token, otp.contract CASCADE", err) != 0)
-		return -1;
-	progress(s, "reset: truncated %s", s->sum->truncated);
-	return 0;
+	int n = PQntuples(res);
+	long *kept = calloc((size_t)n + 1, sizeof *kept);
+	if (!kept) {
+		PQclear(res);
+		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
+	}
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < n; k++) {
+		PGresult *r = db_exec(s->db, PQgetvalue(res, k, 1), 0, NULL, PGRES_COMMAND_OK, err);
+		if (!r)
+			rc = -1;
+		else
+			kept[k] = strtol(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	if (rc == 0)
+		rc = db_command(s->db, "TRUNCATE otp.failure, otp.fraud_hold, otp.token, otp.contract CASCADE", err);
+	size_t len = (size_t)snprintf(s->sum->truncated, sizeof s->sum->truncated, "%s",
+				      "otp.contract, otp.failure, otp.fraud_hold, otp.token");
+	for (int k = 0; rc == 0 && k < n; k++) {
+		if (kept[k] > 0)
+			rc = db_command(s->db, PQgetvalue(res, k, 2), err);
+		if (len < sizeof s->sum->truncated)
+			len += (size_t)snprintf(s->sum->truncated + len, sizeof s->sum->truncated - len,
+						kept[k] ? ", %s (kept %ld unrelated rows)" : ", %s", PQgetvalue(res, k, 0),
+						kept[k]);
+	}
+	free(kept);
+	PQclear(res);
+	if (rc == 0)
+		progress(s, "reset: truncated %s", s->sum->truncated);
+	return rc;
 }
 
 static int refuse_if_seeded(struct seed_run *s, struct otp_err *err)

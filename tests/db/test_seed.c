@@ -134,7 +134,12 @@ static const char *const base_data =
 	" ('0349999991', 'TSTA00000026', 'LOCKED', 5, now() - interval '1 hour', now() - interval '200 days');"
 	"INSERT INTO otp.failure (token_id, contract_id, reason, failure_no)"
 	" SELECT token_id, contract_id, 'WRONG_CODE', g FROM otp.token, generate_series(1, 5) g"
-	" WHERE contract_id = '0349999991';";
+	" WHERE contract_id = '0349999991';"
+	/* another table referencing contracts: --reset empties what depends on
+	 * demo data (row 1) and keeps the rest (row 2, like credential stock) */
+	"CREATE TABLE public.seed_ref (id int PRIMARY KEY, contract_id text REFERENCES otp.contract,"
+	" note text GENERATED ALWAYS AS ('row ' || id) STORED);"
+	"INSERT INTO public.seed_ref (id, contract_id) VALUES (1, '0129999991'), (2, NULL);";
 
 static int init(void)
 {
@@ -262,6 +267,10 @@ static void test_reset_and_seed(void)
 	CU_ASSERT_EQUAL_FATAL(db_seed_run(su, &o, &seeded, &err), 0);
 	CU_ASSERT_EQUAL(seeded.contracts, N_TEST);
 	CU_ASSERT_PTR_NOT_NULL(strstr(seeded.truncated, "otp.contract"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(seeded.truncated, "public.seed_ref (kept 1 unrelated rows)"));
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM public.seed_ref WHERE id = 2 AND contract_id IS NULL"
+			      " AND note = 'row 2'"), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM public.seed_ref"), 1);
 	CU_ASSERT_FALSE(seeded.bulk);
 	/* the old contracts are gone, the new ones are all there */
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM otp.contract WHERE contract_id LIKE '%999999_'"), 0);
