@@ -732,6 +732,17 @@ int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due
 	if (as_of && *as_of && check_date("the as-of date", as_of, err) != 0)
 		return -1;
 	int nworkers = o && o->workers > 1 ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 1;
+	/* Only the batch may execute; anyone else would just fill the audit log
+	 * with one refusal per request (the server refuses each call anyway). */
+	struct db_whoami me;
+	if (db_whoami(db, &me, err) != 0)
+		return -1;
+	if (!(me.roles & DB_ROLE(BATCH))) {
+		otp_err_set(err, OTP_ERR_REFUSED, "run-due needs a login in otp_batch; %s is not", me.login);
+		otp_strlcpy(err->sqlstate, "OD001", sizeof err->sqlstate);
+		otp_err_hint(err, "connect as the batch login (OTP_USER / OTP_PASSWORD)");
+		return -1;
+	}
 	const char *params[1] = { as_of && *as_of ? as_of : NULL };
 	PGresult *res = db_exec_stmt(db, &S_DUE, params, PGRES_TUPLES_OK, err);
 	if (!res)

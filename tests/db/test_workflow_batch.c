@@ -12,7 +12,7 @@
 #include "tests/lib/dbfix.h"
 #include "tests/lib/testlib.h"
 
-static struct db *teller, *sup, *batch, *teller34;
+static struct db *teller, *sup, *batch, *teller34, *helpdesk;
 static char login_batch[64];
 
 static int init(void)
@@ -24,11 +24,13 @@ static int init(void)
 	dbfix_staff("wb_sup", "012", "otp_supervisor");
 	otp_strlcpy(login_batch, dbfix_staff("wb_batch", "000", "otp_batch"), sizeof login_batch);
 	dbfix_staff("wb_batch2", "000", "otp_batch");
+	dbfix_staff("wb_helpdesk", "000", "otp_helpdesk");
 	teller = dbfix_connect_as("wb_teller");
 	teller34 = dbfix_connect_as("wb_teller34");
 	sup = dbfix_connect_as("wb_sup");
 	batch = dbfix_connect_as("wb_batch");
-	return teller && teller34 && sup && batch ? 0 : -1;
+	helpdesk = dbfix_connect_as("wb_helpdesk");
+	return teller && teller34 && sup && batch && helpdesk ? 0 : -1;
 }
 
 static int cleanup(void)
@@ -37,6 +39,7 @@ static int cleanup(void)
 	db_close(teller34);
 	db_close(sup);
 	db_close(batch);
+	db_close(helpdesk);
 	return 0;
 }
 
@@ -125,6 +128,9 @@ static void test_execute_roles(void)
 	CU_ASSERT_EQUAL(db_request_execute(sup, rcpt, NULL, NULL, &o, &err), -1);
 	CU_ASSERT_STRING_EQUAL(err.sqlstate, "OD001");
 	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.request WHERE receipt_no = $1 AND state = 'APPROVED'", rcpt), 1);
+	struct db_run_due due;
+	CU_ASSERT_EQUAL(db_request_run_due(sup, NULL, NULL, &due, &err), -1);
+	CU_ASSERT_STRING_EQUAL(err.sqlstate, "OD001");
 	/* and never for a future day */
 	char tomorrow[DB_DATE_LEN];
 	today(tomorrow, 1);
@@ -363,13 +369,13 @@ static void test_run_due_reports_failures(void)
 	char sql[256];
 	snprintf(sql, sizeof sql, "UPDATE otp.token SET state = 'ACTIVE', locked_at = NULL WHERE contract_id = '%s'", c1);
 	CU_ASSERT_EQUAL_FATAL(dbfix_sql(sql), 0);
-	snprintf(sql, sizeof sql, "INSERT INTO otp.fraud_hold (contract_id, reason, set_by) VALUES ('%s', 'test', 'x')", c2);
-	CU_ASSERT_EQUAL_FATAL(dbfix_sql(sql), 0);
+	struct db_outcome o;
+	struct otp_err err;
+	CU_ASSERT_EQUAL_FATAL(db_fraud_hold_set(helpdesk, c2, "承認後に不正の疑い", &o, &err), 0);
 
 	struct fails f = { 0 };
 	struct db_run_due_opts hooks = { .progress = on_progress, .every = 1, .on_fail = on_fail, .arg = &f };
 	struct db_run_due sum;
-	struct otp_err err;
 	CU_ASSERT_EQUAL(db_request_run_due(batch, NULL, &hooks, &sum, &err), 0);
 	CU_ASSERT_EQUAL(sum.due, 3);
 	CU_ASSERT_EQUAL(sum.executed, 1);
@@ -383,9 +389,9 @@ static void test_run_due_reports_failures(void)
 	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.request WHERE receipt_no = $1 AND state = 'EXECUTED'", r3), 1);
 	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.token WHERE contract_id = $1 AND state = 'LOCKED'", c2), 1);
 	/* clean up: the two stay APPROVED until cancelled */
-	struct db_outcome o;
 	CU_ASSERT_EQUAL(db_request_cancel(teller, r1, "既に解除済み", &o, &err), 0);
 	CU_ASSERT_EQUAL(db_request_cancel(teller, r2, "不正調査中", &o, &err), 0);
+	CU_ASSERT_EQUAL(db_fraud_hold_lift(helpdesk, c2, "調査終了", &o, &err), 0);
 }
 
 static void test_overdue_view(void)
@@ -440,16 +446,17 @@ static void test_overdue_view(void)
 	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "0");
 	PQclear(r);
 	PQfinish(c);
-	/* once executed it is no longer overdue */
-	CU_ASSERT_EQUAL(db_request_execute(batch, "012-19991231-0001", NULL, NULL, NULL, &err), 0);
+	/* once closed it is no longer overdue (cancelled rather than executed:
+	 * the row was put in by hand, without the approval's audit event) */
+	struct db_outcome o;
+	CU_ASSERT_EQUAL(db_request_cancel(teller, "012-19991231-0001", "来店なし", &o, &err), 0);
 	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.request WHERE receipt_no = '012-19991231-0001'"
-			       " AND state = 'EXECUTED'", NULL), 1);
+			       " AND state = 'CANCELLED'", NULL), 1);
 	CU_ASSERT_EQUAL(db_request_list(sup, &f, NULL, 100, &page, &err), 0);
 	for (int i = 0; i < page.n; i++)
 		CU_ASSERT_STRING_NOT_EQUAL(page.rows[i].receipt_no, "012-19991231-0001");
 	db_request_page_free(&page);
 	/* clean up the one due today */
-	struct db_outcome o;
 	CU_ASSERT_EQUAL(db_request_cancel(teller, r2, "試験", &o, &err), 0);
 }
 
