@@ -80,9 +80,9 @@ static int run_due(int argc, char **argv)
 	struct otp_err err;
 	int rc = db_request_run_due(db, as_of, &hooks, &sum, &err);
 	db_close(db);
-	printf("run-due %s: %ld due, %ld executed, %ld already done, %ld failed (%.1f s)\n",
-	       sum.as_of[0] ? sum.as_of : (as_of ? as_of : "today"), sum.due, sum.executed, sum.already, sum.failed,
-	       now_s() - run.started);
+	if (sum.as_of[0])	/* the list was read: say what became of it, even after an error */
+		printf("run-due %s: %ld due, %ld executed, %ld already done, %ld failed (%.1f s)\n", sum.as_of, sum.due,
+		       sum.executed, sum.already, sum.failed, now_s() - run.started);
 	if (rc != 0)
 		return cli_error(&err);
 	return sum.failed ? CLI_ERROR : CLI_OK;

@@ -791,7 +791,7 @@ int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due
 			rc = -1;
 		}
 	}
-	if (o && o->progress)
+	if (o && o->progress && n > 0)
 		o->progress(o->arg, sum);
 	pthread_mutex_destroy(&run.lock);
 	free(receipts);

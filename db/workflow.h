@@ -218,8 +218,8 @@ struct db_run_due {
 };
 
 struct db_run_due_opts {
-	/* every `every` requests (0: never) and once at the end; called with
-	 * the run's lock held, from any worker's thread */
+	/* every `every` requests (0: never) and once at the end when anything
+	 * was due; called with the run's lock held, from any worker's thread */
 	void (*progress)(void *arg, const struct db_run_due *sofar);
 	long every;
 	/* one call per request that was refused or failed (same lock) */
