@@ -585,12 +585,12 @@ static const struct {
 } tables[] = {
 	[T_CONTRACT] = { "contracts",
 			 "COPY otp.contract (contract_id, name_kanji, name_kana, address, branch_code, opened)"
-			 " FROM STDIN" },
+			 " FROM STDIN (FREEZE)" },
 	[T_TOKEN] = { "tokens",
 		      "COPY otp.token (token_id, contract_id, credential_id, state, failure_count, locked_at,"
-		      " registered_at, stopped_at) FROM STDIN" },
+		      " registered_at, stopped_at) FROM STDIN (FREEZE)" },
 	[T_FAILURE] = { "failures",
-			"COPY otp.failure (token_id, contract_id, at, reason, failure_no, client) FROM STDIN" },
+			"COPY otp.failure (token_id, contract_id, at, reason, failure_no, client) FROM STDIN (FREEZE)" },
 };
 
 struct seed_run {
@@ -795,8 +795,8 @@ static const char *const cascade_sql =
 	"   format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM pg_temp.%I', rel::regclass, cols, cols, tmp)"
 	" FROM t ORDER BY 1";
 
-/* With reset: empty the demo tables and everything that references them,
- * keeping the rows of those other tables that reference no demo data. */
+/* Empty the demo tables and everything that references them, keeping the
+ * rows of those other tables that reference no demo data. */
 static int truncate_demo(struct seed_run *s, struct otp_err *err)
 {
 	PGresult *res = db_exec(s->db, cascade_sql, 0, NULL, PGRES_TUPLES_OK, err);
@@ -831,7 +831,9 @@ static int truncate_demo(struct seed_run *s, struct otp_err *err)
 	}
 	free(kept);
 	PQclear(res);
-	if (rc == 0)
+	if (!s->opts->reset)
+		s->sum->truncated[0] = '\0';	/* they were empty: nothing to report */
+	else if (rc == 0)
 		progress(s, "reset: truncated %s", s->sum->truncated);
 	return rc;
 }
@@ -1084,7 +1086,9 @@ static int seed_in_transaction(struct seed_run *s, struct otp_err *err)
 	if (sum->lock_threshold < 1 || sum->lock_threshold > MAX_FAILS - 3)
 		return otp_err_set(err, OTP_ERR_INTERNAL, "unexpected lock threshold %s", v);
 
-	if (s->opts->reset ? truncate_demo(s, err) : refuse_if_seeded(s, err))
+	/* Truncate even when empty: COPY FREEZE needs tables truncated in this
+	 * transaction, and frozen rows never need their hint bits set later. */
+	if ((!s->opts->reset && refuse_if_seeded(s, err) != 0) || truncate_demo(s, err) != 0)
 		return -1;
 	if (upsert_branches(s, err) != 0)
 		return -1;

@@ -499,6 +499,31 @@ static void test_bulk_path(void)
 			0);
 }
 
+/* The first seed of a fresh database (make demo): no --reset needed, and
+ * rows of other tables that reference no contract are left alone. */
+static void test_first_seed_of_empty_database(void)
+{
+	CU_ASSERT_EQUAL_FATAL(exec_sql("DELETE FROM otp.failure; DELETE FROM otp.fraud_hold; DELETE FROM otp.token;"
+				       " DELETE FROM otp.contract"), 0);
+	long long audits = count("SELECT count(*) FROM otp.audit_event WHERE event = 'demo.seed'");
+	struct db_seed_opts o;
+	struct db_seed_summary sum;
+	struct otp_err err;
+	opts_for(&o, 7, false);
+	CU_ASSERT_EQUAL_FATAL(db_seed_run(su, &o, &sum, &err), 0);
+	CU_ASSERT_STRING_EQUAL(sum.truncated, "");
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM otp.contract"), N_TEST);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM public.seed_ref WHERE id = 2"), 1);
+	CU_ASSERT_EQUAL(count("SELECT count(*) FROM otp.audit_event WHERE event = 'demo.seed'"), audits + 1);
+	/* the same data as the --reset run with this seed */
+	char a[64], b[64];
+	fingerprint(a);
+	opts_for(&o, 7, true);
+	CU_ASSERT_EQUAL_FATAL(db_seed_run(su, &o, &sum, &err), 0);
+	fingerprint(b);
+	CU_ASSERT_STRING_EQUAL(a, b);
+}
+
 TEST_SUITE(seed, "db/seed", init, NULL,
 	   TEST(test_refused_without_reset),
 	   TEST(test_refused_for_non_superuser),
@@ -510,4 +535,5 @@ TEST_SUITE(seed, "db/seed", init, NULL,
 	   TEST(test_fraud_holds_staff_audit),
 	   TEST(test_again_without_reset_refused),
 	   TEST(test_same_seed_same_data),
-	   TEST(test_bulk_path))
+	   TEST(test_bulk_path),
+	   TEST(test_first_seed_of_empty_database))
