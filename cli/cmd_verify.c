@@ -28,11 +28,13 @@ const struct cli_cmd cmd_verify = {
 	.run = verify_main,
 };
 
-/* "RESULT[ REASON][ remaining=N][ locked_now]" for a result. */
+/* "RESULT[ REASON][ remaining=N][ locked_now]" for a result (REASON only when it
+ * says more than RESULT: "LOCKED", not "LOCKED LOCKED"). */
 static void format_result(const struct db_verify_result *r, char *out, size_t size)
 {
 	int n = snprintf(out, size, "%s", db_verify_status_name(r->status));
-	if (r->reason != DB_FAILURE_NONE && n > 0 && (size_t)n < size)
+	if (r->reason != DB_FAILURE_NONE && strcmp(db_failure_reason_name(r->reason), db_verify_status_name(r->status)) != 0 &&
+	    n > 0 && (size_t)n < size)
 		n += snprintf(out + n, size - (size_t)n, " %s", db_failure_reason_name(r->reason));
 	if (r->status == DB_VERIFY_REJECTED && n > 0 && (size_t)n < size)
 		n += snprintf(out + n, size - (size_t)n, " remaining=%d", r->remaining);

@@ -457,8 +457,12 @@ static int read_token(struct db_verifier *v, const char *contract_id, struct tok
 	memset(t, 0, sizeof *t);
 	*found = false;
 	PGresult *res = db_exec_stmt(v->db, &S_VREAD, params, PGRES_TUPLES_OK, err);
-	if (!res)
+	if (!res) {
+		if (strcmp(err->sqlstate, "42501") == 0)
+			otp_err_hint(err, "verification is for the verifier service login (group otp_verifier), "
+				     "e.g. OTP_USER=demo_verifier in the demo");
 		return -1;
+	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return 0;
