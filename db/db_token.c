@@ -275,33 +275,19 @@ struct tok {
 	bool unlock_due;
 };
 
-static int hexval(int c)
+/* Copy a bytea column value (text output format) into out; -1 when it is
+ * not valid bytea text or longer than size. */
+static int bytea_copy(const char *text, uint8_t *out, size_t size, size_t *len)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode a bytea in hex output format ("\x0a1b..."); -1 when malformed or too long. */
-static int bytea_decode(const char *s, uint8_t *out, size_t size, size_t *len)
-{
-	if (s[0] != '\\' || s[1] != 'x')
+	size_t n = 0;
+	unsigned char *raw = PQunescapeBytea((const unsigned char *)text, &n);
+	if (!raw || n > size) {
+		PQfreemem(raw);
 		return -1;
-	s += 2;
-	size_t n = strlen(s);
-	if (n % 2 || n / 2 > size)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
 	}
-	*len = n / 2;
+	memcpy(out, raw, n);
+	*len = n;
+	PQfreemem(raw);
 	return 0;
 }
 
@@ -310,7 +296,7 @@ static int bytea_decode(const char *s, uint8_t *out, size_t size, size_t *len)
 static int get_seed_cols(const PGresult *res, int col, struct tok *t, struct otp_err *err)
 {
 	t->has_seed = !PQgetisnull(res, 0, col);
-	if (t->has_seed && bytea_decode(PQgetvalue(res, 0, col), t->blob, sizeof t->blob, &t->bloblen) != 0)
+	if (t->has_seed && bytea_copy(PQgetvalue(res, 0, col), t->blob, sizeof t->blob, &t->bloblen) != 0)
 		return otp_err_set(err, OTP_ERR_CRYPTO, "the stored seed of credential %s is damaged (not a sealed blob)",
 				   t->credential);
 	t->key_version = db_get_int(res, 0, col + 1);

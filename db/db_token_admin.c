@@ -144,29 +144,6 @@ static void hex_param(char *out, const uint8_t *v, size_t n)
 	*out = '\0';
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static int bytea_decode(const char *s, uint8_t *out, size_t size, size_t *len)
-{
-	if (s[0] != '\\' || s[1] != 'x')
-		return -1;
-	s += 2;
-	size_t n = strlen(s);
-	if (n % 2 || n / 2 > size)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return 0;
-}
-
 static const char *algo_sql(enum otp_algo a)
 {
 	return a == OTP_ALGO_SHA256 ? "sha256" : a == OTP_ALGO_SHA512 ? "sha512" : "sha1";
@@ -570,11 +547,63 @@ static int key_range(struct db *db, int v, long *older, int *maxv, struct otp_er
 	return 0;
 }
 
+struct rekey_arrays {
+	struct sbuf creds, olds, oldseeds, newseeds;
+};
+
+/* Start ("{") and finish ("}") the four array literals of a batch; finishing
+ * returns -1 when memory ran out. */
+static void rekey_arrays_open(struct rekey_arrays *a)
+{
+	struct sbuf *all[4] = { &a->creds, &a->olds, &a->oldseeds, &a->newseeds };
+	for (int i = 0; i < 4; i++) {
+		sb_reset(all[i]);
+		sb_put(all[i], "{");
+	}
+}
+
+static int rekey_arrays_close(struct rekey_arrays *a)
+{
+	struct sbuf *all[4] = { &a->creds, &a->olds, &a->oldseeds, &a->newseeds };
+	bool oom = false;
+	for (int i = 0; i < 4; i++) {
+		sb_put(all[i], "}");
+		oom |= all[i]->oom;
+	}
+	return oom ? -1 : 0;
+}
+
+/* Open one stored seed (bytea text) under its version, seal it again under
+ * ns and append both blobs to the batch's arrays. */
+static int reseal_one(struct db_keyring *kr, struct otp_sealer *ns, const char *cred, int ov, const char *blobtext,
+		      bool first, struct rekey_arrays *a, struct otp_err *err)
+{
+	uint8_t seed[OTP_SECRET_MAX], nblob[BLOB_MAX];
+	size_t bloblen = 0, seedlen = 0, nbloblen = 0;
+	int rc = -1;
+	unsigned char *blob = PQunescapeBytea((const unsigned char *)blobtext, &bloblen);
+	if (!blob)
+		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
+	if (db_keyring_unseal(kr, cred, ov, blob, bloblen, seed, sizeof seed, &seedlen, err) == 0 &&
+	    otp_sealer_seal(ns, cred, seed, seedlen, nblob, sizeof nblob, &nbloblen, err) == 0) {
+		const char *sep = first ? "" : ",";
+		sb_printf(&a->creds, "%s%s", sep, cred);
+		sb_printf(&a->olds, "%s%d", sep, ov);
+		sb_put(&a->oldseeds, sep);
+		sb_bytea_elem(&a->oldseeds, blob, bloblen);
+		sb_put(&a->newseeds, sep);
+		sb_bytea_elem(&a->newseeds, nblob, nbloblen);
+		rc = 0;
+	}
+	OPENSSL_cleanse(seed, sizeof seed);
+	PQfreemem(blob);
+	return rc;
+}
+
 int db_keys_rotate(struct db *db, struct db_keyring *kr, int batch, long max_batches, struct db_rotate_stats *st,
 		   void (*progress)(void *arg, const char *line), void *arg, struct otp_err *err)
 {
-	struct sbuf creds = { 0 }, olds = { 0 }, oldseeds = { 0 }, newseeds = { 0 };
-	uint8_t blob[BLOB_MAX], nblob[BLOB_MAX], seed[OTP_SECRET_MAX];
+	struct rekey_arrays a = { 0 };
 	char last[16] = "", vs[16], lim[16], line[200];
 	int rc = -1;
 
@@ -632,53 +661,21 @@ int db_keys_rotate(struct db *db, struct db_keyring *kr, int batch, long max_bat
 			PQclear(res);
 			break;
 		}
-		sb_reset(&creds);
-		sb_reset(&olds);
-		sb_reset(&oldseeds);
-		sb_reset(&newseeds);
-		sb_put(&creds, "{");
-		sb_put(&olds, "{");
-		sb_put(&oldseeds, "{");
-		sb_put(&newseeds, "{");
+		rekey_arrays_open(&a);
 		for (int i = 0; i < n; i++) {
-			const char *cred = PQgetvalue(res, i, 0);
-			int ov = db_get_int(res, i, 1);
-			size_t bloblen = 0, seedlen = 0, nbloblen = 0;
-			if (bytea_decode(PQgetvalue(res, i, 2), blob, sizeof blob, &bloblen) != 0) {
-				otp_err_set(err, OTP_ERR_CRYPTO, "the stored seed of credential %s (key version %d) is damaged",
-					    cred, ov);
+			if (reseal_one(kr, ns, PQgetvalue(res, i, 0), db_get_int(res, i, 1), PQgetvalue(res, i, 2), i == 0, &a,
+				       err) != 0) {
 				PQclear(res);
 				goto out;
 			}
-			if (db_keyring_unseal(kr, cred, ov, blob, bloblen, seed, sizeof seed, &seedlen, err) != 0) {
-				PQclear(res);
-				goto out;
-			}
-			int src = otp_sealer_seal(ns, cred, seed, seedlen, nblob, sizeof nblob, &nbloblen, err);
-			OPENSSL_cleanse(seed, sizeof seed);
-			if (src != 0) {
-				PQclear(res);
-				goto out;
-			}
-			const char *sep = i ? "," : "";
-			sb_printf(&creds, "%s%s", sep, cred);
-			sb_printf(&olds, "%s%d", sep, ov);
-			sb_put(&oldseeds, sep);
-			sb_bytea_elem(&oldseeds, blob, bloblen);
-			sb_put(&newseeds, sep);
-			sb_bytea_elem(&newseeds, nblob, nbloblen);
 		}
 		otp_strlcpy(last, PQgetvalue(res, n - 1, 0), sizeof last);
 		PQclear(res);
-		sb_put(&creds, "}");
-		sb_put(&olds, "}");
-		sb_put(&oldseeds, "}");
-		sb_put(&newseeds, "}");
-		if (creds.oom || olds.oom || oldseeds.oom || newseeds.oom) {
+		if (rekey_arrays_close(&a) != 0) {
 			otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
 			goto out;
 		}
-		const char *rp[5] = { creds.p, olds.p, oldseeds.p, newseeds.p, vs };
+		const char *rp[5] = { a.creds.p, a.olds.p, a.oldseeds.p, a.newseeds.p, vs };
 		struct db_outcome oc;
 		if (db_call(db, &S_REKEY, rp, &oc, err) != 0)
 			goto out;
@@ -694,12 +691,10 @@ int db_keys_rotate(struct db *db, struct db_keyring *kr, int batch, long max_bat
 		goto out;
 	rc = 0;
 out:
-	OPENSSL_cleanse(blob, sizeof blob);
-	OPENSSL_cleanse(nblob, sizeof nblob);
-	sb_free(&creds);
-	sb_free(&olds);
-	sb_free(&oldseeds);
-	sb_free(&newseeds);
+	sb_free(&a.creds);
+	sb_free(&a.olds);
+	sb_free(&a.oldseeds);
+	sb_free(&a.newseeds);
 	return rc;
 }
 
