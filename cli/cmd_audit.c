@@ -134,14 +134,16 @@ static int cmd_seal(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "seal: following every %lld ms (at most %lld events a pass); stop with SIGTERM\n", interval,
-		max_rows);
-	long long minute_sealed = 0, backoff = 1000;
+	fprintf(stderr, "seal: following every %lld ms (%lld events a pass, more while catching up); stop with SIGTERM\n",
+		interval, max_rows);
+	/* A full pass means a backlog: each pass sorts the whole backlog, so
+	 * catching up takes bigger passes (the writers never wait for them). */
+	long long pass = max_rows, minute_sealed = 0, backoff = 1000;
 	time_t minute = time(NULL);
 	char last_note[256] = "";
 	int status = CLI_OK;
 	while (!stop_requested) {
-		if (db_audit_seal(db, (int)max_rows, &r, &err) != 0) {
+		if (db_audit_seal(db, (int)pass, &r, &err) != 0) {
 			if (err.kind == OTP_ERR_REFUSED || err.kind == OTP_ERR_USAGE) {
 				status = cli_error(&err);	/* not the batch login: retrying will not help */
 				break;
@@ -166,8 +168,12 @@ static int cmd_seal(int argc, char **argv)
 			minute = now;
 			minute_sealed = 0;
 		}
-		if (r.sealed < max_rows)
+		if (r.sealed < pass) {
+			pass = max_rows;
 			sleep_ms(interval);
+		} else if (pass < 200000) {
+			pass = pass * 4 < 200000 ? pass * 4 : 200000;
+		}
 	}
 	db_close(db);
 	if (status == CLI_OK)
