@@ -195,7 +195,7 @@ static void set_text(struct audit_text *t, const unsigned char *d, int len)
 	t->len = len;
 }
 
-/* Decode one verifier row (the columns of S_VERIFY_COPY, in order). */
+/* Decode one verifier row (the columns of verify_copy_sql, in order). */
 static int decode_event(struct bin *b, struct audit_event *ev)
 {
 	const unsigned char *d[VERIFY_COLUMNS];
@@ -218,10 +218,10 @@ static int decode_event(struct bin *b, struct audit_event *ev)
 	ev->has_request_id = len[13] == 8;
 	if (ev->has_request_id)
 		ev->request_id = be64(d[13]);
-	/* jsonb's binary form: a version byte (1), then the text */
-	if (len[14] < 1 || d[14][0] != 1)
+	/* details::text (computed by parallel workers when the plan has them) */
+	if (len[14] < 0)
 		return -1;
-	set_text(&ev->details, d[14] + 1, len[14] - 1);
+	set_text(&ev->details, d[14], len[14]);
 	ev->sealed = true;
 	/* a missing or short hash cannot match anything: the verifier reports it */
 	memset(ev->prev_hash, 0xff, AUDIT_HASH_LEN);
@@ -337,7 +337,7 @@ static const struct db_stmt S_ARCHIVE_ANCHOR = {
 
 static const char *const verify_copy_sql =
 	"COPY (SELECT seq, event_id, at, actor, via_role, event, outcome, reason_code, client_app,"
-	" text(client_addr), branch_code, contract_id, credential_id, request_id, details, prev_hash, hash"
+	" text(client_addr), branch_code, contract_id, credential_id, request_id, details::text, prev_hash, hash"
 	" FROM otp_api.audit_events WHERE seq >= current_setting('otp_audit.from')::bigint"
 	" ORDER BY seq, event_id) TO STDOUT (FORMAT binary)";
 
