@@ -577,22 +577,6 @@ static void put_failures(struct obuf *o, const struct gen *g, long i, const stru
 
 /* ---- the load ---------------------------------------------------------- */
 
-enum table { T_CONTRACT, T_TOKEN, T_FAILURE };
-
-static const struct {
-	const char *name;
-	const char *copy_sql;
-} tables[] = {
-	[T_CONTRACT] = { "contracts",
-			 "COPY otp.contract (contract_id, name_kanji, name_kana, address, branch_code, opened)"
-			 " FROM STDIN (FREEZE)" },
-	[T_TOKEN] = { "tokens",
-		      "COPY otp.token (token_id, contract_id, credential_id, state, failure_count, locked_at,"
-		      " registered_at, stopped_at) FROM STDIN (FREEZE)" },
-	[T_FAILURE] = { "failures",
-			"COPY otp.failure (token_id, contract_id, at, reason, failure_no, client) FROM STDIN (FREEZE)" },
-};
-
 struct seed_run {
 	struct db *db;
 	const struct db_seed_opts *opts;
@@ -660,10 +644,63 @@ static int copy_end(struct seed_run *s, const char *abort_msg, long expect, stru
 	return abort_msg ? -1 : rc;
 }
 
-/* Stream one table: every row of the generator through fn. */
-static int copy_table(struct seed_run *s, enum table t, struct otp_err *err)
+/* What one COPY pass writes for row i: returns the number of table rows
+ * (0 or more), or -1 with err. */
+typedef long (*put_fn)(struct seed_run *s, long i, struct row *w, struct otp_err *err);
+
+static long put_contract_row(struct seed_run *s, long i, struct row *w, struct otp_err *err)
 {
-	PGresult *res = PQexec(s->db->conn, tables[t].copy_sql);
+	(void)i;
+	(void)err;
+	put_contract(&s->ob, w);
+	return 1;
+}
+
+static long put_token_row(struct seed_run *s, long i, struct row *w, struct otp_err *err)
+{
+	if (row_credential(w, err) != 0)
+		return -1;
+	put_token(&s->ob, &s->g, i, w);
+	s->sum->state[w->state]++;
+	if (w->state == DB_SEED_LOCKED) {
+		s->locked[s->nlocked++] = i;
+		if (s->locked_in_012 < 0 && strcmp(branches[w->b].code, "012") == 0)
+			s->locked_in_012 = i;
+	}
+	return 1;
+}
+
+static long put_failure_rows(struct seed_run *s, long i, struct row *w, struct otp_err *err)
+{
+	(void)err;
+	put_failures(&s->ob, &s->g, i, w);
+	s->sum->failures += w->nfail;
+	return w->nfail;
+}
+
+/* The COPY passes, in load order (tokens reference contracts, failures tokens). */
+static const struct copy_pass {
+	const char *name;
+	const char *copy_sql;
+	put_fn put;
+} passes[] = {
+	{ "contracts",
+	  "COPY otp.contract (contract_id, name_kanji, name_kana, address, branch_code, opened) FROM STDIN (FREEZE)",
+	  put_contract_row },
+	{ "tokens",
+	  "COPY otp.token (token_id, contract_id, credential_id, state, failure_count, locked_at, registered_at,"
+	  " stopped_at) FROM STDIN (FREEZE)",
+	  put_token_row },
+	{ "failures", "COPY otp.failure (token_id, contract_id, at, reason, failure_no, client) FROM STDIN (FREEZE)",
+	  put_failure_rows },
+};
+#define NPASS ((int)(sizeof passes / sizeof passes[0]))
+
+/* Stream one table: every generated row through the pass's put function,
+ * flushed to the server in OBUF_FLUSH chunks; checks the stored row count. */
+static int copy_pass(struct seed_run *s, const struct copy_pass *p, struct otp_err *err)
+{
+	PGresult *res = PQexec(s->db->conn, p->copy_sql);
 	if (!res || PQresultStatus(res) != PGRES_COPY_IN)
 		return db_fail(s->db, res, err);
 	PQclear(res);
@@ -674,41 +711,21 @@ static int copy_table(struct seed_run *s, enum table t, struct otp_err *err)
 	for (int b = 0; b < NBRANCH; b++) {
 		for (long serial = 1; serial <= g->count[b]; serial++, i++) {
 			gen_row(g, i, b, serial, &w);
-			switch (t) {
-			case T_CONTRACT:
-				put_contract(&s->ob, &w);
-				rows++;
-				break;
-			case T_TOKEN:
-				if (row_credential(&w, err) != 0)
-					return copy_end(s, "credential ID", 0, err);
-				put_token(&s->ob, g, i, &w);
-				rows++;
-				s->sum->state[w.state]++;
-				if (w.state == DB_SEED_LOCKED) {
-					s->locked[s->nlocked++] = i;
-					if (s->locked_in_012 < 0 && strcmp(branches[b].code, "012") == 0)
-						s->locked_in_012 = i;
-				}
-				break;
-			case T_FAILURE:
-				put_failures(&s->ob, g, i, &w);
-				rows += w.nfail;
-				break;
-			}
+			long n = p->put(s, i, &w, err);
+			if (n < 0)
+				return copy_end(s, "row generation failed", 0, err);
+			rows += n;
 			if (s->ob.len >= OBUF_FLUSH && copy_flush(s, err) != 0)
 				return copy_end(s, "send failed", 0, err);
 			if ((i + 1) % 100000 == 0)
-				progress(s, "%s %ld/%ld", tables[t].name, i + 1, g->n);
+				progress(s, "%s %ld/%ld", p->name, i + 1, g->n);
 		}
 	}
 	if (copy_flush(s, err) != 0)
 		return copy_end(s, "send failed", 0, err);
 	if (copy_end(s, NULL, rows, err) != 0)
 		return -1;
-	if (t == T_FAILURE)
-		s->sum->failures = rows;
-	progress(s, "%s: %ld rows", tables[t].name, rows);
+	progress(s, "%s: %ld rows", p->name, rows);
 	return 0;
 }
 
@@ -904,7 +921,9 @@ static void free_rebuild(struct seed_run *s)
 
 /* Bulk mode: drop the foreign keys of the loaded tables and their indexes
  * that back no constraint, remembering the statements that recreate them.
- * Both statements come from the catalog (pg_get_constraintdef/indexdef). */
+ * Both statements come from the catalog (pg_get_constraintdef/indexdef).
+ * Not carried over (the schema uses none on these objects): comments, CLUSTER
+ * marks, per-column statistics targets and non-default tablespaces. */
 static int drop_secondary(struct seed_run *s, struct otp_err *err)
 {
 	const char *p[1] = { loaded_tables };
@@ -985,8 +1004,10 @@ static int add_fraud_holds(struct seed_run *s, struct otp_err *err)
 		gen_row(&s->g, i, b, i - first + 1, &w);
 		char id[16], after[16];
 		snprintf(id, sizeof id, "%s%07ld", branches[b].code, w.serial);
+		/* set by the helpdesk between a minute after the lock and now */
 		int64_t room = s->g.now - w.locked_at - 60;
-		snprintf(after, sizeof after, "%lld", (long long)(room > 1 ? 60 + (int64_t)(rng_next(&r) % (uint64_t)room) : 0));
+		int64_t delay = room > 1 ? 60 + (int64_t)(rng_next(&r) % (uint64_t)room) : 0;
+		snprintf(after, sizeof after, "%lld", (long long)delay);
 		const char *p[3] = { id, hold_reasons[rng_below(&r, NHOLD_REASON)], after };
 		PGresult *res = db_exec_stmt(s->db, &S_HOLD, p, PGRES_COMMAND_OK, err);
 		if (!res)
@@ -1108,8 +1129,8 @@ static int seed_in_transaction(struct seed_run *s, struct otp_err *err)
 		    (s->opts->bulk == DB_SEED_BULK_AUTO && s->g.n >= DB_SEED_BULK_MIN);
 	if (sum->bulk && drop_secondary(s, err) != 0)
 		return -1;
-	for (enum table t = T_CONTRACT; t <= T_FAILURE; t++)
-		if (copy_table(s, t, err) != 0)
+	for (int k = 0; k < NPASS; k++)
+		if (copy_pass(s, &passes[k], err) != 0)
 			return -1;
 	if (sum->bulk && recreate_secondary(s, err) != 0)
 		return -1;
