@@ -114,6 +114,8 @@ struct audit_report {
 	bool signatures_checked;	/* false: no public key was given */
 	int64_t gaps;			/* export mode: breaks in seq (a filtered export) */
 	int64_t unsealed;		/* rows without seq (not part of the chain yet) */
+	int64_t last_matched_seq;	/* seq of the last checkpoint that matched (0: none) */
+	unsigned char first_prev_hash[AUDIT_HASH_LEN];	/* the first verified row's stored prev_hash */
 	bool incomplete;		/* stopped by an internal error (out of memory): no verdict */
 };
 
@@ -188,6 +190,18 @@ void audit_verifier_anchor(struct audit_verifier *v, int64_t next_seq, const uns
 			   const char *what);
 /* Start at whatever the first row is, trusting its stored prev_hash (--from). */
 void audit_verifier_anchor_first_row(struct audit_verifier *v);
+/* A verifier with v's mode, keys and checkpoints and no rows, for one
+ * segment of a chain verified in parallel: it starts at its first row
+ * (trusting that row's stored prev_hash: the caller checks the link to the
+ * previous segment) and leaves checkpoints after `end` to later segments
+ * (end 0: it is the last segment). */
+int audit_verifier_fork(const struct audit_verifier *v, int64_t end, struct audit_verifier **out,
+			struct otp_err *err);
+/* w starts exactly where v stands: v's anchor, genesis, or v's first row. */
+void audit_verifier_continue_from(struct audit_verifier *w, const struct audit_verifier *v);
+/* v sees the chain only up to seq `end`: checkpoints after it are not its business. */
+void audit_verifier_set_end(struct audit_verifier *v, int64_t end);
+
 /* The seq the next row must have (0 before any anchor or row). */
 int64_t audit_verifier_next_seq(const struct audit_verifier *v);
 /* The hash the next row must link to. */

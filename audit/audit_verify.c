@@ -65,6 +65,7 @@ struct audit_verifier {
 
 	bool anchored;
 	bool trust_first;
+	int64_t end;			/* > 0: a segment ending at this seq */
 	int64_t next_seq;
 	unsigned char prev[AUDIT_HASH_LEN];
 	int64_t last_good_cp;		/* seq of the last matching checkpoint or anchor */
@@ -134,9 +135,6 @@ int audit_verifier_add_key(struct audit_verifier *v, const struct audit_key *key
 int audit_verifier_add_checkpoint(struct audit_verifier *v, const struct audit_checkpoint *cp, const char *source,
 				  struct otp_err *err)
 {
-	for (int i = 0; i < v->ncps; i++)
-		if (memcmp(&v->cps[i].cp, cp, sizeof *cp) == 0)
-			return 0;	/* the same checkpoint from the file and the database */
 	if (v->ncps == v->capcps) {
 		int cap = v->capcps ? 2 * v->capcps : 16;
 		struct cp_entry *n = realloc(v->cps, (size_t)cap * sizeof *n);
@@ -185,15 +183,24 @@ static int cmp_cp(const void *a, const void *b)
 	const struct cp_entry *x = a, *y = b;
 	if (x->cp.seq != y->cp.seq)
 		return x->cp.seq < y->cp.seq ? -1 : 1;
-	return x->cp.time < y->cp.time ? -1 : x->cp.time > y->cp.time;
+	if (x->cp.time != y->cp.time)
+		return x->cp.time < y->cp.time ? -1 : 1;
+	return memcmp(&x->cp, &y->cp, sizeof x->cp);
 }
 
+/* Sort by seq, then time; the same checkpoint from the file and the
+ * database is kept once (the first source named). */
 static void sort_cps(struct audit_verifier *v)
 {
-	if (!v->cps_sorted) {
-		qsort(v->cps, (size_t)v->ncps, sizeof v->cps[0], cmp_cp);
-		v->cps_sorted = true;
-	}
+	if (v->cps_sorted)
+		return;
+	qsort(v->cps, (size_t)v->ncps, sizeof v->cps[0], cmp_cp);
+	int n = 0;
+	for (int i = 0; i < v->ncps; i++)
+		if (n == 0 || memcmp(&v->cps[n - 1].cp, &v->cps[i].cp, sizeof v->cps[i].cp) != 0)
+			v->cps[n++] = v->cps[i];
+	v->ncps = n;
+	v->cps_sorted = true;
 }
 
 int audit_verifier_damage(struct audit_verifier *v, enum audit_damage kind, int64_t seq, int64_t seq_to,
@@ -280,6 +287,44 @@ void audit_verifier_anchor(struct audit_verifier *v, int64_t next_seq, const uns
 void audit_verifier_anchor_first_row(struct audit_verifier *v)
 {
 	v->trust_first = true;
+}
+
+void audit_verifier_set_end(struct audit_verifier *v, int64_t end)
+{
+	v->end = end;
+}
+
+void audit_verifier_continue_from(struct audit_verifier *w, const struct audit_verifier *v)
+{
+	w->anchored = v->anchored;
+	w->trust_first = v->trust_first;
+	w->next_seq = v->next_seq;
+	memcpy(w->prev, v->prev, AUDIT_HASH_LEN);
+	w->last_good_cp = v->last_good_cp;
+	w->first_late = v->first_late;
+	memcpy(w->rep.anchor, v->rep.anchor, sizeof w->rep.anchor);
+}
+
+int audit_verifier_fork(const struct audit_verifier *v, int64_t end, struct audit_verifier **out,
+			struct otp_err *err)
+{
+	struct audit_verifier *w;
+	if (audit_verifier_new(&w, v->mode, err) != 0)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < v->nkeys && rc == 0; i++)
+		rc = audit_verifier_add_key(w, v->keys[i], err);
+	for (int i = 0; i < v->ncps && rc == 0; i++)
+		rc = audit_verifier_add_checkpoint(w, &v->cps[i].cp, v->cps[i].source, err);
+	if (rc != 0) {
+		audit_verifier_free(w);
+		return -1;
+	}
+	w->trust_first = true;
+	w->end = end;
+	w->rep.signatures_checked = v->nkeys > 0;
+	*out = w;
+	return 0;
 }
 
 int64_t audit_verifier_next_seq(const struct audit_verifier *v)
@@ -497,6 +542,7 @@ static bool pass_checkpoints(struct audit_verifier *v, int64_t seq, int64_t at_u
 		const struct cp_entry *c = &v->cps[v->cp_next++];
 		if (memcmp(c->cp.hash, hash, AUDIT_HASH_LEN) == 0) {
 			v->rep.checkpoints_matched++;
+			v->rep.last_matched_seq = seq;
 			matched = true;
 			continue;
 		}
@@ -533,8 +579,10 @@ static void accept(struct audit_verifier *v, const struct audit_event *ev)
 		v->nhist++;
 	memcpy(v->prev, ev->hash, AUDIT_HASH_LEN);
 	v->next_seq = ev->seq + 1;
-	if (!v->rep.first_seq)
+	if (!v->rep.first_seq) {
 		v->rep.first_seq = ev->seq;
+		memcpy(v->rep.first_prev_hash, ev->prev_hash, AUDIT_HASH_LEN);
+	}
 	v->rep.last_seq = ev->seq;
 	v->rep.rows++;
 }
@@ -633,7 +681,7 @@ void audit_verifier_finish(struct audit_verifier *v, int64_t head_seq, const uns
 		/* checkpoints beyond the end: the tail is gone */
 		while (v->cp_next < v->ncps && v->cps[v->cp_next].cp.seq <= last)
 			v->cp_next++;
-		if (v->cp_next < v->ncps) {
+		if (v->cp_next < v->ncps && (!v->end || v->cps[v->cp_next].cp.seq <= v->end)) {
 			const struct cp_entry *c = &v->cps[v->cp_next];
 			char when[24];
 			audit_format_utc(c->cp.time, when);

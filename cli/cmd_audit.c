@@ -31,7 +31,7 @@ const struct cli_cmd cmd_audit = {
 		 "       otpctl audit keygen --dir DIR\n"
 		 "       otpctl audit checkpoint --key FILE [--file PATH]\n"
 		 "       otpctl audit verify [--checkpoint FILE]... [--pubkey FILE]... [--from SEQ]\n"
-		 "                           [--archive FILE]... [--no-db-checkpoints] [--export FILE] [--quiet]\n"
+		 "                           [--archive FILE]... [--no-db-checkpoints] [--export FILE] [--jobs N] [--quiet]\n"
 		 "       otpctl audit archive --before YYYY-MM FILE\n"
 		 "       otpctl audit search [FILTERS] [--limit N] [--after CURSOR/EVENT_ID] [--all]\n"
 		 "       otpctl audit export --format csv|jsonl [FILTERS] [--output FILE]\n"
@@ -348,8 +348,9 @@ static int cmd_verify(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, 'c' }, { "pubkey", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'f' }, { "archive", required_argument, NULL, 'a' },
 		{ "export", required_argument, NULL, 'e' }, { "no-db-checkpoints", no_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' }, { 0, 0, 0, 0 },
+		{ "quiet", no_argument, NULL, 'q' }, { "jobs", required_argument, NULL, 'j' }, { 0, 0, 0, 0 },
 	};
+	long long jobs = 2;
 	const char *cps[MAX_FILES], *keys[MAX_FILES], *archives[MAX_FILES], *export = NULL;
 	int ncps = 0, nkeys = 0, narch = 0, opt;
 	long long from = 0;
@@ -362,6 +363,10 @@ static int cmd_verify(int argc, char **argv)
 		case 'e': export = optarg; break;
 		case 'n': db_cps = false; break;
 		case 'q': quiet = true; break;
+		case 'j':
+			if (!parse_ll(optarg, 1, 8, &jobs))
+				return cli_usage(&cmd_audit);
+			break;
 		case 'f':
 			if (!parse_ll(optarg, 1, INT64_MAX, &from))
 				return cli_usage(&cmd_audit);
@@ -415,7 +420,8 @@ static int cmd_verify(int argc, char **argv)
 				return CLI_CONNECT;
 			}
 			struct db_audit_verify_opts o = {
-				.from_seq = from, .db_checkpoints = db_cps, .progress = verify_progress, .ctx = &quiet,
+				.from_seq = from, .db_checkpoints = db_cps, .jobs = (int)jobs, .progress = verify_progress,
+				.ctx = &quiet,
 			};
 			rc = db_audit_verify(db, v, &o, &rep, &err);
 			db_close(db);

@@ -47,6 +47,8 @@ int db_audit_checkpoint_add(struct db *db, const struct audit_checkpoint *cp, st
 struct db_audit_verify_opts {
 	long long from_seq;		/* > 0: start there, trusting that row's prev_hash */
 	bool db_checkpoints;		/* also check the checkpoints stored in the database */
+	int jobs;			/* > 1: a long healthy chain is read over this many connections */
+	long long min_segment;		/* rows per connection at least (0: 100000) */
 	/* called about once a second and at the end (may be NULL) */
 	void (*progress)(void *ctx, long long rows, long long total, double seconds);
 	void *ctx;

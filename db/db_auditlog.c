@@ -5,6 +5,9 @@
  * takes no parameters, so values reach its query through transaction-local
  * settings (set_config(..., true)) read with current_setting(): the SQL
  * text stays constant and nothing is spliced into it. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -338,7 +341,8 @@ static const struct db_stmt S_ARCHIVE_ANCHOR = {
 static const char *const verify_copy_sql =
 	"COPY (SELECT seq, event_id, at, actor, via_role, event, outcome, reason_code, client_app,"
 	" text(client_addr), branch_code, contract_id, credential_id, request_id, details::text, prev_hash, hash"
-	" FROM otp_api.audit_events WHERE seq >= current_setting('otp_audit.from')::bigint"
+	" FROM otp_api.audit_events"
+	" WHERE seq BETWEEN current_setting('otp_audit.from')::bigint AND current_setting('otp_audit.to')::bigint"
 	" ORDER BY seq, event_id) TO STDOUT (FORMAT binary)";
 
 static int load_db_checkpoints(struct db *db, struct audit_verifier *v, struct otp_err *err)
@@ -416,11 +420,37 @@ static void batch_free(struct row_batch *b)
 	b->n = 0;
 }
 
-/* Stream the rows into v; *cancelled when v stopped early and the COPY was cancelled. */
-static int stream_rows(struct db *db, struct audit_verifier *v, const struct db_audit_verify_opts *o,
-		       long long total, struct otp_err *err)
+/* Rows streamed so far by every segment, and who reports them. */
+struct progress {
+	const struct db_audit_verify_opts *o;
+	atomic_llong rows;
+	long long total;
+	double t0;
+	double last;
+};
+
+static void progress_add(struct progress *p, long long n, bool reporter)
 {
-	if (copy_start(db, verify_copy_sql, err) != 0)
+	long long rows = atomic_fetch_add(&p->rows, n) + n;
+	if (!reporter || !p->o->progress)
+		return;
+	double t = now_s();
+	if (t - p->last >= 1.0) {
+		p->o->progress(p->o->ctx, rows, p->total, t - p->t0);
+		p->last = t;
+	}
+}
+
+/* Stream the rows with lo <= seq <= hi into v, in seq order; stops (and
+ * cancels the COPY) once v has found damage. */
+static int stream_rows(struct db *db, struct audit_verifier *v, long long lo, long long hi, struct progress *pg,
+		       bool reporter, struct otp_err *err)
+{
+	char lot[24], hit[24];
+	snprintf(lot, sizeof lot, "%lld", lo);
+	snprintf(hit, sizeof hit, "%lld", hi);
+	const char *names[2] = { "otp_audit.from", "otp_audit.to" }, *values[2] = { lot, hit };
+	if (set_params(db, 2, names, values, err) != 0 || copy_start(db, verify_copy_sql, err) != 0)
 		return -1;
 	struct row_batch *b = calloc(1, sizeof *b);
 	if (!b) {
@@ -428,8 +458,6 @@ static int stream_rows(struct db *db, struct audit_verifier *v, const struct db_
 		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
 	}
 	bool header = false, stop = false, bad = false;
-	long long rows = 0;
-	double t0 = now_s(), last = t0;
 	char *buf;
 	int len;
 	while ((len = PQgetCopyData(db->conn, &buf, 0)) > 0) {
@@ -460,30 +488,166 @@ static int stream_rows(struct db *db, struct audit_verifier *v, const struct db_
 		}
 		b->bufs[b->n++] = buf;
 		if (b->n == BATCH) {
-			rows += b->n;
 			stop = audit_verifier_feed(v, b->ev, (size_t)b->n) != 0;
+			progress_add(pg, b->n, reporter);
 			batch_free(b);
 			if (stop)
 				copy_cancel(db);
-			double t = now_s();
-			if (o->progress && t - last >= 1.0) {
-				o->progress(o->ctx, rows, total, t - t0);
-				last = t;
-			}
 		}
 	}
 	if (!stop && !bad && b->n) {
-		rows += b->n;
 		audit_verifier_feed(v, b->ev, (size_t)b->n);
+		progress_add(pg, b->n, reporter);
 	}
 	batch_free(b);
 	free(b);
 	int rc = copy_finish(db, stop || bad, err);
 	if (rc == 0 && bad)
 		rc = otp_err_set(err, OTP_ERR_INTERNAL, "unexpected row format in the verifier's COPY stream");
-	if (rc == 0 && o->progress)
-		o->progress(o->ctx, rows, total, now_s() - t0);
 	return rc;
+}
+
+/* ---- parallel verification -------------------------------------------------
+ * With jobs > 1 and a long chain, the seq range is cut into segments, each
+ * streamed over its own connection (importing the main transaction's
+ * snapshot, as pg_dump -j does) into its own verifier. That is only the
+ * fast path for a healthy chain: it is accepted when every segment verifies
+ * and each one links to the previous (seq and hash). Anything else (damage,
+ * a broken or empty boundary) is verified again sequentially in the same
+ * snapshot, so the first failing seq and the kind of damage are exactly
+ * what the sequential verifier reports. */
+
+#define MAX_JOBS 8
+#define MIN_SEGMENT 100000	/* rows per segment below which one stream is used */
+
+struct segment {
+	struct db *db;			/* NULL: the caller's connection */
+	struct audit_verifier *v;
+	long long lo, hi;
+	struct progress *pg;
+	bool reporter;
+	int rc;
+	struct otp_err err;
+};
+
+static void *segment_main(void *arg)
+{
+	struct segment *s = arg;
+	s->rc = stream_rows(s->db, s->v, s->lo, s->hi, s->pg, s->reporter, &s->err);
+	return NULL;
+}
+
+static const struct db_stmt S_EXPORT_SNAPSHOT = {
+	"audit_export_snapshot",
+	"SELECT pg_export_snapshot()",
+	0,
+};
+
+/* A second connection with the same parameters, in the exported snapshot. */
+static struct db *join_snapshot(struct db *db, const char *snapshot, struct otp_err *err)
+{
+	struct db_conn_params p = { .conninfo = db->conninfo, .user = db->user, .password = db->password,
+				    .appname = db->appname };
+	struct db *w = NULL;
+	if (db_connect(&w, &p, err) != 0)
+		return NULL;
+	/* SET TRANSACTION SNAPSHOT takes no parameter: the id (made by the server) is quoted by libpq */
+	char *lit = PQescapeLiteral(w->conn, snapshot, strlen(snapshot));
+	char sql[160];
+	snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT %s", lit ? lit : "''");
+	PQfreemem(lit);
+	if (db_command(w, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) != 0 || db_command(w, sql, err) != 0) {
+		db_close(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Try the parallel fast path. Returns 1 with *rep filled when the chain
+ * verified in segments; 0 when the caller must verify sequentially; -1 on
+ * error. v is not touched. */
+static int verify_parallel(struct db *db, struct audit_verifier *v, const struct db_audit_verify_opts *o,
+			   long long from, const struct db_audit_head *head, struct progress *pg,
+			   struct audit_report *rep, struct otp_err *err)
+{
+	int jobs = o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs;
+	long long n = head->seq - from + 1;
+	if (jobs < 2 || n < (long long)jobs * (o->min_segment > 0 ? o->min_segment : MIN_SEGMENT))
+		return 0;
+	PGresult *res = db_exec_stmt(db, &S_EXPORT_SNAPSHOT, NULL, PGRES_TUPLES_OK, err);
+	if (!res)
+		return -1;
+	char snapshot[64];
+	db_get(res, 0, 0, snapshot, sizeof snapshot);
+	PQclear(res);
+
+	struct segment seg[MAX_JOBS];
+	pthread_t th[MAX_JOBS];
+	memset(seg, 0, sizeof seg);
+	int made = 0, rc = 0;
+	for (int k = 0; k < jobs && rc == 0; k++, made++) {
+		struct segment *s = &seg[k];
+		s->lo = from + n * k / jobs;
+		s->hi = k == jobs - 1 ? INT64_MAX : from + n * (k + 1) / jobs - 1;
+		s->pg = pg;
+		s->reporter = k == 0;
+		rc = audit_verifier_fork(v, k == jobs - 1 ? 0 : s->hi, &s->v, err);
+		if (rc == 0 && k == 0)
+			audit_verifier_continue_from(s->v, v);	/* the first segment starts where v stands */
+		s->db = rc == 0 ? (k == 0 ? db : join_snapshot(db, snapshot, err)) : NULL;
+		if (rc == 0 && !s->db)
+			rc = -1;
+	}
+	bool started[MAX_JOBS] = { false };
+	for (int k = 0; k < made && rc == 0; k++) {
+		if (pthread_create(&th[k], NULL, segment_main, &seg[k]) != 0)
+			rc = otp_err_set(err, OTP_ERR_INTERNAL, "cannot start a verifier thread");
+		else
+			started[k] = true;
+	}
+	for (int k = 0; k < made; k++)
+		if (started[k])
+			pthread_join(th[k], NULL);
+	int verdict = rc == 0 ? 1 : -1;
+	struct audit_report r[MAX_JOBS];
+	for (int k = 0; k < made && verdict == 1; k++) {
+		if (seg[k].rc != 0) {
+			*err = seg[k].err;
+			verdict = -1;
+			break;
+		}
+		bool last = k == made - 1;
+		audit_verifier_finish(seg[k].v, last ? head->seq : 0, last ? head->hash : NULL, &r[k]);
+		if (r[k].damage != AUDIT_DAMAGE_NONE || r[k].incomplete || r[k].rows == 0)
+			verdict = 0;
+		else if (k > 0 && (r[k].first_seq != r[k - 1].last_seq + 1 ||
+				   memcmp(r[k].first_prev_hash, r[k - 1].last_hash, AUDIT_HASH_LEN) != 0))
+			verdict = 0;	/* the segments do not link */
+	}
+	if (verdict == 1) {
+		*rep = r[made - 1];
+		rep->first_seq = r[0].first_seq;
+		memcpy(rep->first_prev_hash, r[0].first_prev_hash, AUDIT_HASH_LEN);
+		rep->rows = rep->checkpoints_matched = rep->unsealed = 0;
+		for (int k = 0; k < made; k++) {
+			rep->rows += r[k].rows;
+			rep->checkpoints_matched += r[k].checkpoints_matched;
+			rep->unsealed += r[k].unsealed;
+			if (r[k].last_matched_seq > rep->last_matched_seq)
+				rep->last_matched_seq = r[k].last_matched_seq;
+		}
+		rep->checkpoints_outside = r[0].checkpoints_outside;
+		snprintf(rep->anchor, sizeof rep->anchor, "%s", r[0].anchor);
+		snprintf(rep->where, sizeof rep->where, "database (%d parallel segments)", made);
+	}
+	for (int k = 0; k < made; k++) {
+		audit_verifier_free(seg[k].v);
+		if (k > 0 && seg[k].db) {
+			rollback_quietly(seg[k].db);
+			db_close(seg[k].db);
+		}
+	}
+	return verdict;
 }
 
 int db_audit_verify(struct db *db, struct audit_verifier *v, const struct db_audit_verify_opts *o,
@@ -514,19 +678,28 @@ int db_audit_verify(struct db *db, struct audit_verifier *v, const struct db_aud
 		return -1;
 	}
 	audit_verifier_set_source(v, "database");
-	char fromtext[24];
-	snprintf(fromtext, sizeof fromtext, "%lld", from);
-	const char *names[1] = { "otp_audit.from" }, *values[1] = { fromtext };
-	rc = set_params(db, 1, names, values, err);
-	if (rc == 0)
-		rc = stream_rows(db, v, o, head.seq - from + 1, err);
+	struct progress pg = { .o = o, .total = head.seq - from + 1, .t0 = now_s() };
+	pg.last = pg.t0;
+	atomic_init(&pg.rows, 0);
+	int fast = verify_parallel(db, v, o, from, &head, &pg, rep, err);
+	if (fast < 0) {
+		rollback_quietly(db);
+		return -1;
+	}
+	if (fast == 0) {
+		atomic_store(&pg.rows, 0);
+		rc = stream_rows(db, v, from, INT64_MAX, &pg, true, err);
+	}
 	if (rc == 0)
 		rc = db_command(db, "COMMIT", err);
 	if (rc != 0) {
 		rollback_quietly(db);
 		return -1;
 	}
-	audit_verifier_finish(v, head.seq, head.hash, rep);
+	if (o->progress)
+		o->progress(o->ctx, atomic_load(&pg.rows), pg.total, now_s() - pg.t0);
+	if (fast == 0)
+		audit_verifier_finish(v, head.seq, head.hash, rep);
 	return 0;
 }
 

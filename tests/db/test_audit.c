@@ -95,8 +95,7 @@ static long long head_seq(void)
 	return dbfix_count("SELECT seq FROM otp.audit_chain_head");
 }
 
-/* Verify the live chain as the superuser; keys: use the test key; cpfile: also a checkpoint file. */
-static struct audit_report verify_db(bool with_key, bool db_checkpoints, const char *cpfile)
+static struct audit_report verify_once(bool with_key, bool db_checkpoints, const char *cpfile, int jobs)
 {
 	struct audit_report rep;
 	memset(&rep, 0, sizeof rep);
@@ -107,13 +106,39 @@ static struct audit_report verify_db(bool with_key, bool db_checkpoints, const c
 		audit_verifier_add_key(v, key, &err);
 	if (cpfile)
 		CU_ASSERT_EQUAL(audit_verifier_load_checkpoints(v, cpfile, &err), 0);
-	struct db_audit_verify_opts o = { .db_checkpoints = db_checkpoints };
+	/* tiny segments, so that the parallel path runs on these short chains */
+	struct db_audit_verify_opts o = { .db_checkpoints = db_checkpoints, .jobs = jobs, .min_segment = 3 };
 	if (db_audit_verify(su, v, &o, &rep, &err) != 0) {
 		fprintf(stderr, "\n  verify: %s", err.message);
 		CU_FAIL("db_audit_verify failed");
 	}
 	audit_verifier_free(v);
 	return rep;
+}
+
+/* Verify the live chain as the superuser (with the test key, the stored
+ * checkpoints, a checkpoint file), in one stream and in three parallel
+ * segments: both must say the same. */
+static struct audit_report verify_db(bool with_key, bool db_checkpoints, const char *cpfile)
+{
+	struct audit_report one = verify_once(with_key, db_checkpoints, cpfile, 1);
+	struct audit_report par = verify_once(with_key, db_checkpoints, cpfile, 3);
+	if (one.damage != par.damage || one.seq != par.seq || one.rows != par.rows)
+		fprintf(stderr, "\n  parallel verify differs: %s at %lld (%lld rows) vs %s at %lld (%lld rows)",
+			audit_damage_name(par.damage), (long long)par.seq, (long long)par.rows,
+			audit_damage_name(one.damage), (long long)one.seq, (long long)one.rows);
+	CU_ASSERT_EQUAL(par.damage, one.damage);
+	CU_ASSERT_EQUAL(par.seq, one.seq);
+	CU_ASSERT_EQUAL(par.seq_to, one.seq_to);
+	if (one.damage == AUDIT_DAMAGE_NONE) {
+		if (one.rows >= 9)	/* 3 segments of at least 3 rows: the fast path ran */
+			CU_ASSERT_PTR_NOT_NULL(strstr(par.where, "parallel"));
+		CU_ASSERT_EQUAL(par.rows, one.rows);
+		CU_ASSERT_EQUAL(par.last_seq, one.last_seq);
+		CU_ASSERT_EQUAL(par.checkpoints_matched, one.checkpoints_matched);
+		CU_ASSERT_EQUAL(memcmp(par.last_hash, one.last_hash, AUDIT_HASH_LEN), 0);
+	}
+	return one;
 }
 
 #define EXPECT(rep, kind, first)                                                                     \
