@@ -521,7 +521,7 @@ static int stream_rows(struct db *db, struct audit_verifier *v, long long lo, lo
 #define MIN_SEGMENT 100000	/* rows per segment below which one stream is used */
 
 struct segment {
-	struct db *db;			/* NULL: the caller's connection */
+	struct db *db;			/* its own connection, in the main snapshot */
 	struct audit_verifier *v;
 	long long lo, hi;
 	struct progress *pg;
@@ -594,7 +594,10 @@ static int verify_parallel(struct db *db, struct audit_verifier *v, const struct
 		rc = audit_verifier_fork(v, k == jobs - 1 ? 0 : s->hi, &s->v, err);
 		if (rc == 0 && k == 0)
 			audit_verifier_continue_from(s->v, v);	/* the first segment starts where v stands */
-		s->db = rc == 0 ? (k == 0 ? db : join_snapshot(db, snapshot, err)) : NULL;
+		/* every segment on its own connection: a segment that stops early
+		 * cancels its COPY, which must not abort the main transaction the
+		 * sequential re-check would run in */
+		s->db = rc == 0 ? join_snapshot(db, snapshot, err) : NULL;
 		if (rc == 0 && !s->db)
 			rc = -1;
 	}
@@ -642,7 +645,7 @@ static int verify_parallel(struct db *db, struct audit_verifier *v, const struct
 	}
 	for (int k = 0; k < made; k++) {
 		audit_verifier_free(seg[k].v);
-		if (k > 0 && seg[k].db) {
+		if (seg[k].db) {
 			rollback_quietly(seg[k].db);
 			db_close(seg[k].db);
 		}
