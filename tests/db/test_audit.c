@@ -233,6 +233,25 @@ static void test_sql_and_c_agree_on_known_answers(void)
 	CU_ASSERT_STRING_EQUAL(sql_hex, c_hex);
 }
 
+/* Client addresses reach the encoding as text(inet) whichever way the
+ * stream carries them (IPv4 formatted by the client, IPv6 as text). */
+static void test_client_addresses(void)
+{
+	CU_ASSERT_EQUAL_FATAL(dbfix_sql(
+		"INSERT INTO otp.audit_event (actor, event, outcome, client_addr) SELECT 'addr', 'test.addr', 'success', a::inet"
+		" FROM unnest(ARRAY['192.0.2.10', '10.1.2.3/24', '0.0.0.0', '255.255.255.255', '2001:db8::1',"
+		" '::ffff:1.2.3.4', '::1', 'fe80::1:2:3:4/64', '2001:db8:0:0:1:0:0:1']) a"), 0);
+	long long last = seal_all();
+	CU_ASSERT(last >= 9);
+	EXPECT(verify_db(false, true, NULL), AUDIT_DAMAGE_NONE, 0);
+	/* and a changed address is a changed row */
+	snapshot();
+	tamper("UPDATE otp.audit_event SET client_addr = '10.1.2.4/24' WHERE client_addr = '10.1.2.3/24'");
+	long long k = dbfix_count("SELECT seq FROM otp.audit_event WHERE client_addr = '10.1.2.4/24'");
+	EXPECT(verify_db(false, true, NULL), AUDIT_DAMAGE_MODIFIED, k);
+	restore();
+}
+
 /* Nobody updates or deletes audit rows through normal means, the owner included. */
 static void test_append_only(void)
 {
@@ -483,6 +502,7 @@ static void test_forged_checkpoint(void)
 
 TEST_SUITE(audit_db, "db/audit", init, cleanup,
 	   TEST(test_sql_and_c_agree_on_known_answers),
+	   TEST(test_client_addresses),
 	   TEST(test_append_only),
 	   TEST(test_sealer_waits_for_open_transactions),
 	   TEST(test_sealer_refusals),
