@@ -199,6 +199,8 @@ int audit_verifier_fork(const struct audit_verifier *v, int64_t end, struct audi
 			struct otp_err *err);
 /* w starts exactly where v stands: v's anchor, genesis, or v's first row. */
 void audit_verifier_continue_from(struct audit_verifier *w, const struct audit_verifier *v);
+/* What v has verified so far (rows, range, checkpoints), before finishing. */
+void audit_verifier_peek(const struct audit_verifier *v, struct audit_report *rep);
 /* v sees the chain only up to seq `end`: checkpoints after it are not its business. */
 void audit_verifier_set_end(struct audit_verifier *v, int64_t end);
 

@@ -289,6 +289,11 @@ void audit_verifier_anchor_first_row(struct audit_verifier *v)
 	v->trust_first = true;
 }
 
+void audit_verifier_peek(const struct audit_verifier *v, struct audit_report *rep)
+{
+	*rep = v->rep;
+}
+
 void audit_verifier_set_end(struct audit_verifier *v, int64_t end)
 {
 	v->end = end;

@@ -668,10 +668,16 @@ static int verify_parallel(struct db *db, struct audit_verifier *v, const struct
 			verdict = 0;	/* the segments do not link */
 	}
 	if (verdict == 1) {
+		/* what v verified before (archive segments), then the segments */
+		struct audit_report before;
+		audit_verifier_peek(v, &before);
 		*rep = r[made - 1];
-		rep->first_seq = r[0].first_seq;
-		memcpy(rep->first_prev_hash, r[0].first_prev_hash, AUDIT_HASH_LEN);
-		rep->rows = rep->checkpoints_matched = rep->unsealed = 0;
+		rep->first_seq = before.rows ? before.first_seq : r[0].first_seq;
+		memcpy(rep->first_prev_hash, before.rows ? before.first_prev_hash : r[0].first_prev_hash, AUDIT_HASH_LEN);
+		rep->rows = before.rows;
+		rep->checkpoints_matched = before.checkpoints_matched;
+		rep->unsealed = before.unsealed;
+		rep->last_matched_seq = before.last_matched_seq;
 		for (int k = 0; k < made; k++) {
 			rep->rows += r[k].rows;
 			rep->checkpoints_matched += r[k].checkpoints_matched;
@@ -679,7 +685,7 @@ static int verify_parallel(struct db *db, struct audit_verifier *v, const struct
 			if (r[k].last_matched_seq > rep->last_matched_seq)
 				rep->last_matched_seq = r[k].last_matched_seq;
 		}
-		rep->checkpoints_outside = r[0].checkpoints_outside;
+		rep->checkpoints_outside = before.rows ? before.checkpoints_outside : r[0].checkpoints_outside;
 		snprintf(rep->anchor, sizeof rep->anchor, "%s", r[0].anchor);
 		snprintf(rep->where, sizeof rep->where, "database (%d parallel segments)", made);
 	}
