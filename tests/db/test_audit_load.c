@@ -19,7 +19,7 @@
 #include "tests/lib/testlib.h"
 
 #define WRITERS 32
-#define SEALERS 2
+#define MAX_SEALERS 4
 
 static atomic_bool writers_done;
 static atomic_bool sealers_stop;
@@ -103,11 +103,16 @@ static void test_concurrent_writers_and_sealers(void)
 {
 	const char *env = getenv("OTP_AUDIT_LOAD_SECONDS");
 	double seconds = env && atof(env) > 0 ? atof(env) : 10.0;
+	/* OTP_AUDIT_LOAD_SEALERS=0 measures the writers alone (sealing then happens after) */
+	const char *senv = getenv("OTP_AUDIT_LOAD_SEALERS");
+	int sealers = senv && *senv ? atoi(senv) : 2;
+	if (sealers < 0 || sealers > MAX_SEALERS)
+		sealers = 2;
 	long long before_rows = dbfix_count("SELECT count(*) FROM otp.audit_event");
-	pthread_t wt[WRITERS], st[SEALERS];
+	pthread_t wt[WRITERS], st[MAX_SEALERS];
 	struct writer w[WRITERS];
 	double t0 = now_s();
-	for (int i = 0; i < SEALERS; i++)
+	for (int i = 0; i < sealers; i++)
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&st[i], NULL, sealer_main, NULL), 0);
 	for (int i = 0; i < WRITERS; i++) {
 		w[i] = (struct writer){ .id = i, .until = t0 + seconds };
@@ -117,12 +122,14 @@ static void test_concurrent_writers_and_sealers(void)
 		pthread_join(wt[i], NULL);
 	double wrote = now_s() - t0;
 	atomic_store(&writers_done, true);
+	if (sealers == 0)	/* the writers ran alone: seal now */
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&st[sealers++], NULL, sealer_main, NULL), 0);
 	/* the sealers catch up on their own */
 	double deadline = now_s() + 30;
 	while (now_s() < deadline && dbfix_count("SELECT count(*) FROM otp.audit_event WHERE seq IS NULL") > 0)
 		usleep(100000);
 	atomic_store(&sealers_stop, true);
-	for (int i = 0; i < SEALERS; i++)
+	for (int i = 0; i < sealers; i++)
 		pthread_join(st[i], NULL);
 
 	long long total = 0;
@@ -172,8 +179,9 @@ static void test_concurrent_writers_and_sealers(void)
 				       " FROM otp.audit_event WHERE event = 'load.write'");
 	fprintf(stderr, "\n  audit load: %d writers %.1f s: %lld events (%.0f/s), %d sealers %lld passes;"
 			" seal lag %s; verify %lld events in %.2f s",
-		WRITERS, wrote, total, total / wrote, SEALERS, seal_passes, lag, (long long)rep.rows, tv);
-	CU_ASSERT(p99_ms < 2000);	/* the target: every event sealed within 2 s */
+		WRITERS, wrote, total, total / wrote, sealers, seal_passes, lag, (long long)rep.rows, tv);
+	if (!senv || atoi(senv) > 0)
+		CU_ASSERT(p99_ms < 2000);	/* the target: every event sealed within 2 s */
 }
 
 TEST_SUITE(audit_load, "db/audit_load", init, NULL,
