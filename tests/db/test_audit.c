@@ -51,6 +51,9 @@ static int init(void)
 
 static int cleanup(void)
 {
+	char cpfile[64];
+	snprintf(cpfile, sizeof cpfile, "/tmp/otp-audit-test-%d.cp", (int)getpid());
+	remove(cpfile);	/* left behind when a test failed */
 	db_close(su);
 	db_close(batch);
 	audit_key_free(key);

@@ -35,8 +35,16 @@ static int init(void)
 	return batch && auditor ? 0 : -1;
 }
 
+static void tmpname(char *buf, size_t size, const char *what);
+
 static int cleanup(void)
 {
+	/* files a failed test left behind */
+	static const char *const files[] = { "export.csv", "export.jsonl", "all.csv", "2024-01.jsonl",
+					     "2024-02.jsonl", "bad.jsonl" };
+	char path[128];
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		tmpname(path, sizeof path, files[i]);
 	db_close(su);
 	db_close(batch);
 	db_close(auditor);
@@ -63,6 +71,7 @@ static long long seal_all(void)
 	return -1;
 }
 
+/* A temporary file name of this run (any old file of that name removed). */
 static void tmpname(char *buf, size_t size, const char *what)
 {
 	snprintf(buf, size, "/tmp/otp-audit-tools-%d-%s", (int)getpid(), what);
