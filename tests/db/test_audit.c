@@ -335,6 +335,34 @@ static void test_sealer_waits_for_open_transactions(void)
 	PQfinish(old);
 }
 
+/* The sealer keeps partitions for this month and the next two. */
+static void test_sealer_creates_partitions(void)
+{
+	char name[64];
+	CU_ASSERT_EQUAL_FATAL(dbfix_value("SELECT format('otp.audit_event_y%sm%s',"
+					  " to_char(m, 'YYYY'), to_char(m, 'MM')) FROM (SELECT date_trunc('month',"
+					  " now() AT TIME ZONE 'Asia/Tokyo') + interval '2 months' AS m) x",
+					  name, sizeof name), 0);
+	char sql[160];
+	snprintf(sql, sizeof sql, "DROP TABLE %s", name);
+	CU_ASSERT_EQUAL_FATAL(dbfix_sql(sql), 0);	/* an empty future month */
+	const char *p[1] = { name };
+	char got[64];
+	dbfix_valuep("SELECT coalesce(to_regclass($1)::text, 'missing')", 1, p, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "missing");
+	struct db_audit_seal r;
+	struct otp_err err;
+	CU_ASSERT_EQUAL(db_audit_seal(batch, 100, &r, &err), 0);
+	CU_ASSERT_STRING_EQUAL(r.note, "");
+	dbfix_valuep("SELECT coalesce(to_regclass($1)::text, 'missing')", 1, p, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, name);
+	/* attached as a partition, with its own TRUNCATE guard */
+	CU_ASSERT_EQUAL(dbfix_valuep("SELECT count(*) FROM pg_inherits i JOIN pg_trigger t ON t.tgrelid = i.inhrelid"
+				     " WHERE i.inhparent = 'otp.audit_event'::regclass AND i.inhrelid = $1::regclass"
+				     " AND t.tgname = 'audit_event_no_truncate'", 1, p, got, sizeof got), 0);
+	CU_ASSERT_STRING_EQUAL(got, "1");
+}
+
 /* The sealer is otp_batch's: others are refused (and audited); it runs in READ COMMITTED. */
 static void test_sealer_refusals(void)
 {
@@ -509,6 +537,7 @@ TEST_SUITE(audit_db, "db/audit", init, cleanup,
 	   TEST(test_append_only),
 	   TEST(test_sealer_waits_for_open_transactions),
 	   TEST(test_sealer_refusals),
+	   TEST(test_sealer_creates_partitions),
 	   TEST(test_modified_field),
 	   TEST(test_deleted_middle_row),
 	   TEST(test_deleted_last_rows),
