@@ -28,6 +28,7 @@ struct grant {
 
 static const struct grant view_grants[] = {
 	{ "whoami", ALL_GROUPS },
+	{ "holidays", ALL_GROUPS },
 	{ "branches", ALL_GROUPS },
 	{ "branch_closing_days", ALL_GROUPS },
 	{ "policy", ALL_GROUPS },
@@ -85,10 +86,10 @@ static const char *const helper_functions[] = {
 
 /* Read-only functions in otp_api (not returning outcome): callable by all groups. */
 static const char *const readonly_api_functions[] = {
-	"",	/* none yet */
 	"audit_search",
 	"audit_exceptions",
 	"credential_serial_next",
+	"due_dates",
 };
 
 static int in_list(const char *list, const char *item)
