@@ -361,15 +361,14 @@ static void test_inactive_staff_refused(void)
 	dbfix_staff("gone_admin", "000", "otp_admin");
 	PGconn *c = dbfix_pg_as("gone_admin");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	char sql[200], login[64];
+	char login[64];
 	snprintf(login, sizeof login, "%s", PQuser(c));
 	const char *p[1] = { login };
 	PGresult *r = PQexecParams(dbfix_pg(), "UPDATE otp.staff SET active = false WHERE login = $1", 1, NULL, p,
 				   NULL, NULL, 0);
 	CU_ASSERT_EQUAL(PQresultStatus(r), PGRES_COMMAND_OK);
 	PQclear(r);
-	snprintf(sql, sizeof sql, "SELECT ok, code FROM otp_api.policy_set(3, NULL, NULL, NULL, NULL)");
-	r = PQexec(c, sql);
+	r = PQexec(c, "SELECT ok, code FROM otp_api.policy_set(3, NULL, NULL, NULL, NULL)");
 	CU_ASSERT_EQUAL_FATAL(PQresultStatus(r), PGRES_TUPLES_OK);
 	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "f");
 	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 1), "OD001");
