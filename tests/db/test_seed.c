@@ -217,10 +217,11 @@ static void test_refused_for_non_superuser(void)
 {
 	const char *login = dbfix_staff("sd_admin", "000", "otp_admin");
 	/* dbfix made the staff row in its own database; the role is cluster-wide */
-	char sql[256];
-	snprintf(sql, sizeof sql, "INSERT INTO otp.staff (login, display_name, branch_code) VALUES ('%s', 'seed admin',"
-		 " '000') ON CONFLICT DO NOTHING", login);
-	CU_ASSERT_EQUAL_FATAL(exec_sql(sql), 0);
+	const char *lp[1] = { login };
+	PGresult *ins = PQexecParams(pg, "INSERT INTO otp.staff (login, display_name, branch_code)"
+				     " VALUES ($1, 'seed admin', '000') ON CONFLICT DO NOTHING", 1, NULL, lp, NULL, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(PQresultStatus(ins), PGRES_COMMAND_OK);
+	PQclear(ins);
 	struct db *db = NULL;
 	struct otp_err err;
 	struct db_conn_params p = { .conninfo = seed_conninfo, .user = login, .password = DBFIX_PASSWORD };
@@ -280,11 +281,13 @@ static void test_reset_and_seed(void)
 	CU_ASSERT_EQUAL(count("SELECT count(*) FROM otp.failure WHERE contract_id LIKE '%999999_'"), 0);
 	long total = 0;
 	for (int s = 0; s < DB_SEED_STATE_COUNT; s++) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM otp.token WHERE state = '%s'",
-			 db_seed_state_name((enum db_seed_state)s));
+		const char *sp[1] = { db_seed_state_name((enum db_seed_state)s) };
+		PGresult *r = PQexecParams(pg, "SELECT count(*) FROM otp.token WHERE state = $1", 1, NULL, sp, NULL,
+					   NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(PQresultStatus(r), PGRES_TUPLES_OK);
 		CU_ASSERT(seeded.state[s] > 0);
-		CU_ASSERT_EQUAL(count(sql), seeded.state[s]);
+		CU_ASSERT_EQUAL(atoll(PQgetvalue(r, 0, 0)), seeded.state[s]);
+		PQclear(r);
 		total += seeded.state[s];
 	}
 	CU_ASSERT_EQUAL(total, N_TEST);

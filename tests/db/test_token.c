@@ -167,10 +167,8 @@ static void test_refusals(void)
 	/* a fraud hold blocks provisioning */
 	char contract[16];
 	tokfix_contract(contract);
-	char sql[256];
-	snprintf(sql, sizeof sql, "INSERT INTO otp.fraud_hold (contract_id, reason, set_by) VALUES ('%s', 'test', 'x')",
-		 contract);
-	dbfix_sql(sql);
+	const char *cp[1] = { contract };
+	dbfix_sqlp("INSERT INTO otp.fraud_hold (contract_id, reason, set_by) VALUES ($1, 'test', 'x')", 1, cp);
 	CU_ASSERT_EQUAL(tokfix_provision(contract, &t), -1);
 	CU_ASSERT_EQUAL(tokfix_count1("SELECT count(*) FROM otp.audit_event WHERE contract_id = $1 AND reason_code = 'OD006'",
 				      contract), 1);
@@ -372,21 +370,19 @@ static void test_auto_unlock(void)
 		CU_ASSERT_EQUAL(verify_status(t.contract, "000000", now), DB_VERIFY_REJECTED + (i + 1 == threshold));
 	CU_ASSERT_EQUAL(state_is(t.contract, "LOCKED"), 1);
 	/* off by default: a locked token stays locked however old the lock */
-	char sql[256];
-	snprintf(sql, sizeof sql, "UPDATE otp.token SET locked_at = now() - interval '2 days' WHERE contract_id = '%s'",
-		 t.contract);
-	dbfix_sql(sql);
+	static const char *const age_lock =
+		"UPDATE otp.token SET locked_at = now() - $2::interval WHERE contract_id = $1";
+	const char *p2d[2] = { t.contract, "2 days" };
+	dbfix_sqlp(age_lock, 2, p2d);
 	tokfix_code_at(&t, now, code);
 	CU_ASSERT_EQUAL(verify_status(t.contract, code, now), DB_VERIFY_LOCKED);
 	/* on: after N minutes the next code is evaluated on an unlocked token */
 	dbfix_sql("UPDATE otp.policy SET auto_unlock_minutes = 30");
-	snprintf(sql, sizeof sql, "UPDATE otp.token SET locked_at = now() - interval '10 minutes' WHERE contract_id = '%s'",
-		 t.contract);
-	dbfix_sql(sql);
+	const char *p10m[2] = { t.contract, "10 minutes" };
+	dbfix_sqlp(age_lock, 2, p10m);
 	CU_ASSERT_EQUAL(verify_status(t.contract, code, now), DB_VERIFY_LOCKED);	/* not yet */
-	snprintf(sql, sizeof sql, "UPDATE otp.token SET locked_at = now() - interval '31 minutes' WHERE contract_id = '%s'",
-		 t.contract);
-	dbfix_sql(sql);
+	const char *p31m[2] = { t.contract, "31 minutes" };
+	dbfix_sqlp(age_lock, 2, p31m);
 	CU_ASSERT_EQUAL(db_verify(tokfix_verifier(), t.contract, code, now, &r, &err), 0);
 	CU_ASSERT_EQUAL(r.status, DB_VERIFY_ACCEPTED);
 	CU_ASSERT(r.auto_unlocked);

@@ -211,6 +211,12 @@ int dbfix_sql(const char *sql)
 	return c ? exec_on(c, sql) : -1;
 }
 
+int dbfix_sqlp(const char *sql, int nparams, const char *const *params)
+{
+	PGconn *c = dbfix_pg();
+	return c ? exec_params(c, sql, nparams, params) : -1;
+}
+
 int dbfix_valuep(const char *sql, int nparams, const char *const *params, char *out, size_t size)
 {
 	out[0] = '\0';

@@ -24,6 +24,8 @@ PGconn *dbfix_pg(void);
 
 /* Run SQL as superuser; returns 0, or -1 after printing the error. */
 int dbfix_sql(const char *sql);
+/* The same with text parameters ($1, $2, ...): one statement only. */
+int dbfix_sqlp(const char *sql, int nparams, const char *const *params);
 /* Run a one-value query as superuser and copy the value ("" for NULL or no row). */
 int dbfix_value(const char *sql, char *out, size_t size);
 /* The same with text parameters. */
