@@ -120,9 +120,13 @@ $(BENCH_RUN): $(BENCH_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB) $(call pkg_libs,liboath) $(LIBS_LIB) -lpthread
 
-$(BUILD)/locale/%/LC_MESSAGES/otpdesk.mo: po/%.po
+# po/LANG.po plus the fragments po/LANG.d/*.po (one per screen while several
+# people translate at once); msgcat merges them, the main file wins.
+.SECONDEXPANSION:
+$(BUILD)/locale/%/LC_MESSAGES/otpdesk.mo: po/%.po $$(wildcard po/$$*.d/*.po)
 	@mkdir -p $(@D)
-	$(Q)msgfmt --check -o $@ $<
+	$(Q)msgcat --use-first -o $(@D)/otpdesk.po $^
+	$(Q)msgfmt --check -o $@ $(@D)/otpdesk.po
 
 deps:
 	@scripts/deps.sh

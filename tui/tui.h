@@ -331,6 +331,13 @@ extern const struct view_ops view_contract_ops;
 extern const struct view_ops view_help_ops;
 extern const struct view_ops view_errinfo_ops;
 extern const struct view_ops view_lock_ops;
+extern const struct view_ops view_home_ops;		/* arg: NULL; the task menu */
+extern const struct view_ops view_request_ops;		/* arg: contract ID or NULL; new UNLOCK/RESET */
+extern const struct view_ops view_queue_ops;		/* arg: NULL; the branch's requests */
+extern const struct view_ops view_reqdetail_ops;	/* arg: receipt number; approve/reject/cancel */
+extern const struct view_ops view_helpdesk_ops;		/* arg: contract ID or NULL; caller status */
+extern const struct view_ops view_audit_ops;		/* arg: contract ID or NULL; log browser */
+extern const struct view_ops view_admin_ops;		/* arg: NULL; staff, branches, policy */
 
 /* The login view's argument. */
 struct view_login_arg {

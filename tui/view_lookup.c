@@ -343,12 +343,20 @@ static unsigned do_end(struct view *v)
 	return do_move(v, 100000);
 }
 
+static unsigned do_menu(struct view *v)
+{
+	tui_push(v->app, &view_home_ops, NULL);
+	return TUI_HANDLED;
+}
+
 static const struct tui_binding lookup_bindings[] = {
 	{ { TUI_KEY_ENTER }, N_("Enter"), N_("search; on a result: open the contract"), 0, NULL, do_enter, NULL },
 	{ { TUI_KEY_F(3) }, N_("F3"), N_("open the selected contract"), 3, N_("Open"), open_selected, has_rows },
 	{ { TUI_KEY_F(2), '/' }, N_("F2, /"), N_("go to the search field"), 2, N_("Search"), do_focus_search, NULL },
 	{ { TUI_KEY_TAB }, N_("Tab"), N_("switch between the search field and the results"), 0, NULL,
 	  do_toggle_focus, NULL },
+	{ { TUI_KEY_F(4) }, N_("F4"), N_("the menu of your tasks (queue, requests, audit, administration)"), 4,
+	  N_("Menu"), do_menu, NULL },
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("run the search again"), 5, N_("Reload"), do_reload, has_query },
 	{ { TUI_KEY_F(7), TUI_FN(KEY_PPAGE), 'p' }, N_("F7, PgUp, p"), N_("previous page of names"), 7, N_("PrevPg"),
 	  do_prev, has_prev },

@@ -45,14 +45,18 @@ export OTPTUI_DB="otptui_$pid"
 export OTPTUI_TELLER="tui_teller_$pid"
 export OTPTUI_PASSWORD="$OTPTUI_TELLER"	# the demo convention: password = login name
 export OTPTUI_NOSTAFF="tui_nostaff_$pid"
+export OTPTUI_TELLER2="tui_teller2_$pid" OTPTUI_SUPERVISOR="tui_super_$pid" OTPTUI_HELPDESK="tui_help_$pid"
+export OTPTUI_AUDITOR="tui_audit_$pid" OTPTUI_ADMIN="tui_admin_$pid" OTPTUI_BATCH="tui_batch_$pid"
 results=$(mktemp -d "${TMPDIR:-/tmp}/otptui-results.XXXXXX")
 
 psql_su() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 drop_run() {	# drop_run PID: the database and logins of one run
 	dropdb --if-exists --force "otptui_$1" 2>/dev/null
-	psql_su -d postgres -c "DROP ROLE IF EXISTS tui_teller_$1" -c "DROP ROLE IF EXISTS tui_nostaff_$1" \
-		>/dev/null 2>&1
+	local r
+	for r in teller nostaff teller2 super help audit admin batch; do
+		psql_su -d postgres -c "DROP ROLE IF EXISTS tui_${r}_$1" >/dev/null 2>&1
+	done
 }
 
 cleanup() {
@@ -140,6 +144,40 @@ VALUES ('9800000005', '不審な海外ログインの申告あり', 'tui_test');
 CREATE ROLE $OTPTUI_TELLER LOGIN PASSWORD '$OTPTUI_PASSWORD' IN ROLE otp_teller;
 INSERT INTO otp.staff (login, display_name, branch_code) VALUES ('$OTPTUI_TELLER', '窓口花子', '012');
 CREATE ROLE $OTPTUI_NOSTAFF LOGIN PASSWORD '$OTPTUI_NOSTAFF' IN ROLE otp_teller;
+
+-- one login per group (password = login name): a second teller and a
+-- supervisor of branch 012, helpdesk, auditor and administrator of the head
+-- office, and the batch service account
+CREATE ROLE $OTPTUI_TELLER2 LOGIN PASSWORD '$OTPTUI_TELLER2' IN ROLE otp_teller;
+CREATE ROLE $OTPTUI_SUPERVISOR LOGIN PASSWORD '$OTPTUI_SUPERVISOR' IN ROLE otp_supervisor;
+CREATE ROLE $OTPTUI_HELPDESK LOGIN PASSWORD '$OTPTUI_HELPDESK' IN ROLE otp_helpdesk;
+CREATE ROLE $OTPTUI_AUDITOR LOGIN PASSWORD '$OTPTUI_AUDITOR' IN ROLE otp_auditor;
+CREATE ROLE $OTPTUI_ADMIN LOGIN PASSWORD '$OTPTUI_ADMIN' IN ROLE otp_admin;
+CREATE ROLE $OTPTUI_BATCH LOGIN PASSWORD '$OTPTUI_BATCH' IN ROLE otp_batch;
+INSERT INTO otp.staff (login, display_name, branch_code) VALUES
+  ('$OTPTUI_TELLER2', '窓口次郎', '012'),
+  ('$OTPTUI_SUPERVISOR', '役席一郎', '012'),
+  ('$OTPTUI_HELPDESK', '照会花子', '000'),
+  ('$OTPTUI_AUDITOR', '監査太郎', '000'),
+  ('$OTPTUI_ADMIN', '管理三郎', '000'),
+  ('$OTPTUI_BATCH', 'バッチ', '000');
+
+-- locked contracts kept for the request screens: 06 for the whole
+-- teller→supervisor→batch→helpdesk→auditor flow (t_flow), 07 and 08 for the
+-- request form and queue tests
+INSERT INTO otp.contract (contract_id, name_kanji, name_kana, address, branch_code, opened) VALUES
+  ('9800000006', '伊藤六郎', 'イトウロクロウ', '東京都中央区八丁堀6-6', '012', '2014-03-01'),
+  ('9800000007', '渡辺七海', 'ワタナベナナミ', '東京都中央区新川7-7', '012', '2013-02-01'),
+  ('9800000008', '中村八重', 'ナカムラヤエ', '東京都中央区入船8-8', '012', '2012-01-10');
+INSERT INTO otp.token (contract_id, credential_id, state, failure_count, locked_at, registered_at)
+VALUES
+  ('9800000006', 'TUIA00000006', 'LOCKED', 5, now() - interval '2 hours', now() - interval '400 days'),
+  ('9800000007', 'TUIA00000007', 'LOCKED', 5, now() - interval '3 hours', now() - interval '500 days'),
+  ('9800000008', 'TUIA00000008', 'LOCKED', 5, now() - interval '4 hours', now() - interval '600 days');
+INSERT INTO otp.failure (token_id, contract_id, at, reason, failure_no, client)
+SELECT t.token_id, t.contract_id, now() - interval '2 hours' - (6 - g) * interval '3 minutes', 'WRONG_CODE', g,
+       '198.51.100.' || g
+FROM otp.token t, generate_series(1, 5) g WHERE t.contract_id IN ('9800000006', '9800000007', '9800000008');
 SQL
 
 tests=()
