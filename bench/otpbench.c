@@ -8,8 +8,15 @@
 
 #include "bench/bench.h"
 
+extern const struct bench_cmd bench_chain;
+extern const struct bench_cmd bench_totp;
+extern const struct bench_cmd bench_unseal;
+
 /* One line per command, sorted by name. */
 static const struct bench_cmd *const commands[] = {
+	&bench_chain,
+	&bench_totp,
+	&bench_unseal,
 	NULL,
 };
 
@@ -27,6 +34,77 @@ double bench_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double bench_cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define SLICE_SECONDS 0.1
+
+int bench_interleave(struct bench_variant *v, size_t nv, double seconds, int runs)
+{
+	long *n = calloc(nv, sizeof *n);
+	double *ops = calloc(nv, sizeof *ops), *cpu = calloc(nv, sizeof *cpu), *wall = calloc(nv, sizeof *wall);
+	int rc = -1;
+
+	if (!n || !ops || !cpu || !wall)
+		goto out;
+	/* Calibrate each step count to about one slice (warms caches too). */
+	for (size_t k = 0; k < nv; k++) {
+		n[k] = 1;
+		for (;;) {
+			double c0 = bench_cpu_now();
+			if (v[k].step(v[k].state, n[k]) != 0)
+				goto out;
+			double dt = bench_cpu_now() - c0;
+			if (dt >= SLICE_SECONDS / 4 || n[k] > (1L << 40))
+				break;
+			n[k] *= 2;
+		}
+		double c0 = bench_cpu_now();
+		if (v[k].step(v[k].state, n[k]) != 0)
+			goto out;
+		double dt = bench_cpu_now() - c0;
+		long want = dt > 0 ? (long)((double)n[k] * SLICE_SECONDS / dt) : n[k];
+		n[k] = want > 0 ? want : 1;
+	}
+	for (int r = 1; r <= runs; r++) {
+		for (size_t k = 0; k < nv; k++)
+			ops[k] = cpu[k] = wall[k] = 0;
+		double start = bench_now();
+		while (bench_now() - start < seconds) {
+			for (size_t k = 0; k < nv; k++) {
+				double w0 = bench_now(), c0 = bench_cpu_now();
+				if (v[k].step(v[k].state, n[k]) != 0)
+					goto out;
+				cpu[k] += bench_cpu_now() - c0;
+				wall[k] += bench_now() - w0;
+				ops[k] += (double)n[k] * (double)v[k].ops_per_step;
+			}
+		}
+		for (size_t k = 0; k < nv; k++) {
+			char extra[256];
+			snprintf(extra, sizeof extra,
+				 "{\"run\":%d,\"ops\":%.0f,\"cpu_s\":%.4f,\"wall_s\":%.4f,\"ns_per_op\":%.1f}", r,
+				 ops[k], cpu[k], wall[k], ops[k] > 0 ? cpu[k] * 1e9 / ops[k] : 0.0);
+			bench_emit(v[k].figure, cpu[k] > 0 ? ops[k] / cpu[k] : 0.0, v[k].unit, extra);
+			fprintf(stderr, "otpbench: run %d %-24s %12.0f %s (%.1f ns/op)\n", r, v[k].figure,
+				cpu[k] > 0 ? ops[k] / cpu[k] : 0.0, v[k].unit, ops[k] > 0 ? cpu[k] * 1e9 / ops[k] : 0.0);
+		}
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "otpbench: a measured operation failed\n");
+	free(n);
+	free(ops);
+	free(cpu);
+	free(wall);
+	return rc;
 }
 
 static int cmp_double(const void *a, const void *b)
