@@ -338,6 +338,12 @@ extern const struct view_ops view_reqdetail_ops;	/* arg: receipt number; approve
 extern const struct view_ops view_helpdesk_ops;		/* arg: contract ID or NULL; caller status */
 extern const struct view_ops view_audit_ops;		/* arg: contract ID or NULL; log browser */
 extern const struct view_ops view_admin_ops;		/* arg: NULL; staff, branches, policy */
+extern const struct view_ops view_admin_staff_ops;	/* arg: NULL; new staff login form */
+extern const struct view_ops view_admin_groups_ops;	/* arg: const struct db_staff *; its groups */
+extern const struct view_ops view_admin_password_ops;	/* arg: const struct db_staff *; new password */
+extern const struct view_ops view_admin_branch_ops;	/* arg: const struct db_branch * or NULL (new) */
+extern const struct view_ops view_admin_days_ops;	/* arg: const struct db_branch *; closing days */
+extern const struct view_ops view_admin_policy_ops;	/* arg: const struct db_policy *; change it */
 
 /* The login view's argument. */
 struct view_login_arg {
