@@ -8,15 +8,21 @@
 
 #include "bench/bench.h"
 
+extern const struct bench_cmd bench_audit_gen;
 extern const struct bench_cmd bench_chain;
 extern const struct bench_cmd bench_totp;
 extern const struct bench_cmd bench_unseal;
+extern const struct bench_cmd bench_verify;
+extern const struct bench_cmd bench_verify_cli;
 
 /* One line per command, sorted by name. */
 static const struct bench_cmd *const commands[] = {
+	&bench_audit_gen,
 	&bench_chain,
 	&bench_totp,
 	&bench_unseal,
+	&bench_verify,
+	&bench_verify_cli,
 	NULL,
 };
 
