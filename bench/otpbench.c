@@ -10,6 +10,7 @@
 
 extern const struct bench_cmd bench_audit_gen;
 extern const struct bench_cmd bench_chain;
+extern const struct bench_cmd bench_lookup;
 extern const struct bench_cmd bench_totp;
 extern const struct bench_cmd bench_unseal;
 extern const struct bench_cmd bench_verify;
@@ -19,6 +20,7 @@ extern const struct bench_cmd bench_verify_cli;
 static const struct bench_cmd *const commands[] = {
 	&bench_audit_gen,
 	&bench_chain,
+	&bench_lookup,
 	&bench_totp,
 	&bench_unseal,
 	&bench_verify,
