@@ -337,6 +337,7 @@ extern const struct view_ops view_queue_ops;		/* arg: NULL; the branch's request
 extern const struct view_ops view_reqdetail_ops;	/* arg: receipt number; approve/reject/cancel */
 extern const struct view_ops view_helpdesk_ops;		/* arg: contract ID or NULL; caller status */
 extern const struct view_ops view_audit_ops;		/* arg: contract ID or NULL; log browser */
+extern const struct view_ops view_auditevent_ops, view_auditverify_ops, view_auditexc_ops; /* audit: event, verify, report */
 extern const struct view_ops view_admin_ops;		/* arg: NULL; staff, branches, policy */
 extern const struct view_ops view_admin_staff_ops;	/* arg: NULL; new staff login form */
 extern const struct view_ops view_admin_groups_ops;	/* arg: const struct db_staff *; its groups */

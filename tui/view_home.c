@@ -23,6 +23,7 @@ struct home_entry {
 static const struct home_entry home_entries[] = {
 	{ '1', N_("Contract lookup"), N_("find a contract by ID, credential ID or kana name"), &view_lookup_ops,
 	  STAFF_ALL },
+	{ '5', N_("Audit log"), N_("search the audit log, verify the chain, exception report"), &view_audit_ops, DB_ROLE(AUDITOR) },
 	{ '6', N_("Administration"), N_("staff logins, branches and closing days, policy"), &view_admin_ops, DB_ROLE(ADMIN) },
 	{ 0, NULL, NULL, NULL, 0 },
 };
