@@ -120,9 +120,9 @@ seal_all() {
 
 # fresh_db NAME: drop and create a migrated database.
 fresh_db() {
-	dropdb --if-exists "$1" >/dev/null
+	dropdb --if-exists "$1" >/dev/null 2>&1
 	createdb "$1"
-	OTP_DSN="dbname=$1" "$OTPCTL" db migrate >/dev/null
+	OTP_DSN="dbname=$1" "$OTPCTL" db migrate >/dev/null 2>"$work/migrate.err" || { cat "$work/migrate.err" >&2; return 1; }
 }
 
 # The main data set: CONTRACTS contracts (otpctl demo seed), sealed seeds,
@@ -176,7 +176,7 @@ export OTP_KEY_DIR="$top/var/keys"
 # ---- pgbench baselines -------------------------------------------------------
 
 pgbench_init() {
-	dropdb --if-exists "$PGB_DB" >/dev/null
+	dropdb --if-exists "$PGB_DB" >/dev/null 2>&1
 	createdb "$PGB_DB"
 	pgbench -i -q -s "$PGBENCH_SCALE" "$PGB_DB" >/dev/null 2>&1
 }
@@ -380,9 +380,11 @@ duration=$(( $(date +%s) - t_start ))
 
 # ---- the table and results.json ---------------------------------------------
 
-# label | figure | baseline | kind | target. kinds: ge (figure/baseline >= t),
-# le (figure/baseline <= t), inv (baseline/figure >= t: times), lt / ge_abs
-# (the figure's own value < t / >= t; a baseline, when named, is shown).
+# label | figure | baseline | kind | target | F. kinds: ge (figure/baseline
+# >= t), le (figure/baseline <= t), inv (baseline/figure >= t: times), lt /
+# ge_abs (the figure's own value < t / >= t; a baseline, when named, is
+# shown), info (no target). F: the target is about the full data set's size,
+# so a quick run's verdict is marked "(quick data)".
 spec=$(cat <<'EOF'
 verify C API, 8 clients (tx/s)|verify_api_c8|pgbench_N_c8|ge|1.0
 verify C API, 32 clients (tx/s)|verify_api_c32|pgbench_N_c32|ge|1.0
@@ -397,9 +399,9 @@ TOTP check/s vs liboath validate|totp_check|totp_liboath|ge|1.4
   (info) fetch + new ctx per check|totp_fetch_each|totp_liboath|info|
 AES-256-GCM unseal/s vs reused ctx|unseal|unseal_floor|ge|0.5
   (info) one-shot otp_unseal|unseal_oneshot|unseal_floor|info|
-lookup by contract ID p99 (ms)|lookup_contract_p99|pgbench_S_c1_p99|lt|2
-lookup by credential ID p99 (ms)|lookup_credential_p99|pgbench_S_c1_p99|lt|2
-lookup by kana prefix p99 (ms)|lookup_kana_p99|pgbench_S_c1_p99|lt|2
+lookup by contract ID p99 (ms)|lookup_contract_p99|pgbench_S_c1_p99|lt|2|F
+lookup by credential ID p99 (ms)|lookup_credential_p99|pgbench_S_c1_p99|lt|2|F
+lookup by kana prefix p99 (ms)|lookup_kana_p99|pgbench_S_c1_p99|lt|2|F
 lookup by contract ID p50 (ms)|lookup_contract_p50|pgbench_S_c1_p50|info|
 lookup by credential ID p50 (ms)|lookup_credential_p50|pgbench_S_c1_p50|info|
 lookup by kana prefix p50 (ms)|lookup_kana_p50|pgbench_S_c1_p50|info|
@@ -408,11 +410,11 @@ pgbench -S, 32 clients (tx/s)|pgbench_S_c32||info|
 audit append chained vs plain, 32 writers (ev/s)|audit_append_chained|audit_append_plain|ge|0.70
 audit seal lag p99 (s)|audit_seal_lag_p99||lt|2
 audit chain verify in memory (ev/s)|chain_verify|chain_sha256|ge|0.5
-audit verify, database (ev/s)|audit_verify_db||ge_abs|1000000
-run-due of approved requests (s)|rundue_seconds||lt|60
+audit verify, database (ev/s)|audit_verify_db||ge_abs|1000000|F
+run-due of approved requests (s)|rundue_seconds||lt|60|F
 otpctl demo seed vs COPY (s)|seed_seconds|seed_copy_baseline|inv|0.5
-otpctl demo seed (s)|seed_seconds||lt|60
-otpdesk lookup redraw p95 (ms)|tui_redraw_p95||lt|50
+otpctl demo seed (s)|seed_seconds||lt|60|F
+otpdesk lookup redraw p95 (ms)|tui_redraw_p95||lt|50|F
 otpdesk lookup redraw p50 (ms)|tui_redraw_p50||info|
 EOF
 )
@@ -462,8 +464,8 @@ BEGIN {
 		if (match(l, /"unit":"[^"]*"/)) u = substr(l, RSTART + 8, RLENGTH - 9)
 		cnt[f]++; val[f, cnt[f]] = num(v); unit[f] = u
 	}
-	printf "%-46s %-17s %-17s %-13s %-9s %s\n", "figure", "min..max", "baseline", "ratio", "target", "met?"
-	printf "%-46s %-17s %-17s %-13s %-9s %s\n", "------", "--------", "--------", "-----", "------", "----"
+	printf "%-48s %-17s %-17s %-13s %-9s %s\n", "figure", "min..max", "baseline", "ratio", "target", "met?"
+	printf "%-48s %-17s %-17s %-13s %-9s %s\n", "------", "--------", "--------", "-----", "------", "----"
 	printf "{\n  \"mode\": \"%s\",\n  \"date\": \"%s\",\n  \"commit\": \"%s\",\n  \"duration_s\": %d,\n", mode, date, rev, duration > out
 	printf "  \"seconds_per_run\": %s,\n  \"runs\": %d,\n  \"data\": {\"contracts\": %d, \"audit_events\": %d},\n", secs, runs, contracts, events > out
 	printf "  \"machine\": {\"cores\": %d, \"memory\": \"%s\", \"cpu\": \"%s\", \"load_at_end\": \"%s\",\n", cores, mem, cpu, load > out
@@ -501,14 +503,15 @@ BEGIN {
 		met = (lo >= target) ? "yes" : "NO"
 	} else if (kind == "lt") tgt = "< " target
 	else if (kind == "ge_abs") tgt = ">= " fmt(target)
+	if (met != "" && mode == "quick" && $6 == "F") met = met " (quick data)"
 	if (!have) met = "not run"
 	else if (base != "" && !(base in cnt) && (kind == "ge" || kind == "le" || kind == "inv")) met = "no baseline"
-	printf "%-46s %-17s %-17s %-13s %-9s %s\n", label, range(fig), base == "" ? "-" : range(base), r == "" ? "-" : r, tgt == "" ? "-" : tgt, met == "" ? "-" : met
+	printf "%-48s %-17s %-17s %-13s %-9s %s\n", label, range(fig), base == "" ? "-" : range(base), r == "" ? "-" : r, tgt == "" ? "-" : tgt, met == "" ? "-" : met
 	if (!have) next
-	printf "%s    {\"label\": \"%s\", \"figure\": \"%s\", \"unit\": \"%s\", \"runs\": %s,\n", nout++ ? ",\n" : "", label, fig, unit[fig], jarr(fig) > out
-	printf "     \"baseline\": %s, \"baseline_runs\": %s, \"ratio\": %s, \"kind\": \"%s\", \"target\": %s, \"met\": %s}", \
+	printf "%s    {\"label\": \"%s\", \"figure\": \"%s\", \"unit\": \"%s\", \"runs\": %s,", nout++ ? ",\n" : "", label, fig, unit[fig], jarr(fig) > out
+	printf " \"baseline\": %s, \"baseline_runs\": %s, \"ratio\": %s, \"kind\": \"%s\", \"target\": %s, \"met\": %s}", \
 		base == "" ? "null" : "\"" base "\"", (base != "" && (base in cnt)) ? jarr(base) : "null", ratios, kind, \
-		target == "" ? "null" : target, met == "yes" ? "true" : (met == "NO" ? "false" : "null") > out
+		target == "" ? "null" : target, met ~ /^yes/ ? "true" : (met ~ /^NO/ ? "false" : "null") > out
 }
 END {
 	printf "\n  ]\n}\n" > out
