@@ -25,6 +25,7 @@ static const struct home_entry home_entries[] = {
 	  STAFF_ALL },
 	{ '5', N_("Audit log"), N_("search the audit log, verify the chain, exception report"), &view_audit_ops, DB_ROLE(AUDITOR) },
 	{ '6', N_("Administration"), N_("staff logins, branches and closing days, policy"), &view_admin_ops, DB_ROLE(ADMIN) },
+	{ '2', N_("New request"), N_("UNLOCK or RESET from the paper form"), &view_request_ops, DB_ROLE(TELLER) },
 	{ 0, NULL, NULL, NULL, 0 },
 };
 
