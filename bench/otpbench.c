@@ -8,6 +8,7 @@
 
 #include "bench/bench.h"
 
+extern const struct bench_cmd bench_audit_append;
 extern const struct bench_cmd bench_audit_gen;
 extern const struct bench_cmd bench_chain;
 extern const struct bench_cmd bench_lookup;
@@ -18,6 +19,7 @@ extern const struct bench_cmd bench_verify_cli;
 
 /* One line per command, sorted by name. */
 static const struct bench_cmd *const commands[] = {
+	&bench_audit_append,
 	&bench_audit_gen,
 	&bench_chain,
 	&bench_lookup,

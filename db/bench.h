@@ -71,10 +71,14 @@ int db_bench_audit_plain_insert(struct db *db, struct otp_err *err);
  * one 'refused' audit event, committed. Returns 0 when it was refused as
  * expected. */
 int db_bench_api_refusal(struct db *db, struct otp_err *err);
+/* The same row written by otp.audit() itself (the writer every API function
+ * uses) into otp.audit_event, without the API's role check (superuser). */
+int db_bench_audit_direct(struct db *db, struct otp_err *err);
 /* The highest event_id in otp.audit_event (0 when empty). */
 int db_bench_audit_max_id(struct db *db, long long *id, struct otp_err *err);
 /* Seal lag (sealed_at - at, seconds) of the events after since_id written
- * by login: percentiles, and how many of them are sealed / not yet. */
+ * by login (NULL: this connection's login): percentiles, and how many of
+ * them are sealed / not yet. */
 int db_bench_seal_lag(struct db *db, long long since_id, const char *login, double *p50, double *p99,
 		      double *max, long long *sealed, long long *unsealed, struct otp_err *err);
 

@@ -248,6 +248,23 @@ int db_bench_api_refusal(struct db *db, struct otp_err *err)
 	return 0;
 }
 
+static const struct db_stmt S_AUDIT_DIRECT = {
+	"bench_audit_direct",
+	"SELECT otp.audit('audit.seal', 'refused', NULL, NULL, NULL, NULL, NULL,"
+	" jsonb_build_object('groups', '[\"otp_teller\"]'::jsonb,"
+	"   'message', 'audit.seal is not permitted for demo_teller (requires otp_batch)'), 'OD001')",
+	0,
+};
+
+int db_bench_audit_direct(struct db *db, struct otp_err *err)
+{
+	PGresult *res = db_exec_stmt(db, &S_AUDIT_DIRECT, NULL, PGRES_TUPLES_OK, err);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 int db_bench_audit_max_id(struct db *db, long long *id, struct otp_err *err)
 {
 	PGresult *res = db_exec(db, "SELECT coalesce(max(event_id), 0) FROM otp.audit_event", 0, NULL,
@@ -270,7 +287,8 @@ int db_bench_seal_lag(struct db *db, long long since_id, const char *login, doub
 		"       coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), 0),"
 		"       coalesce(max(lag), 0), count(lag), count(*) - count(lag)"
 		"  FROM (SELECT extract(epoch FROM sealed_at - at)::float8 AS lag FROM otp.audit_event"
-		"         WHERE event_id > $1::bigint AND actor = $2 AND event = 'audit.seal') e",
+		"         WHERE event_id > $1::bigint AND actor = coalesce($2, session_user)"
+		"           AND event = 'audit.seal') e",
 		2, p, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;
