@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db/auditlog.h"
 #include "tui/tui.h"
@@ -260,12 +261,14 @@ static unsigned do_filter(struct view *v)
 static int outcome_of(const char *in, char *out, size_t size)
 {
 	static const char *const names[] = { "success", "refused" };
+	static const char *const labels[] = { N_("Success"), N_("Refused") };
 	if (!in[0]) {
 		out[0] = '\0';
 		return 0;
 	}
 	for (size_t i = 0; i < 2; i++)
-		if (strncmp(names[i], in, strlen(in)) == 0 || strcmp(_(names[i]), in) == 0) {
+		if (strncmp(names[i], in, strlen(in)) == 0 || strcasecmp(labels[i], in) == 0 ||
+		    strcmp(_(labels[i]), in) == 0) {
 			otp_strlcpy(out, names[i], size);
 			return 0;
 		}
@@ -483,7 +486,7 @@ static struct cols columns(int width)
 {
 	struct cols c = { .event = 16, .contract = 10 };
 	c.seq = wmax(wmax(6, _("Seq")), _("unsealed"));
-	c.outcome = wmax(wmax(wmax(0, _("Outcome")), _("success")), _("refused"));
+	c.outcome = wmax(wmax(wmax(0, _("Outcome")), _("Success")), _("Refused"));
 	c.branch = wmax(3, _("Br"));
 	c.full_date = width >= 110;
 	c.at = c.full_date ? 19 : 14;
@@ -521,9 +524,9 @@ static void short_detail(const struct db_audit_row *r, char *out, size_t size)
 static const char *outcome_label(const char *o)
 {
 	if (strcmp(o, "refused") == 0)
-		return _("refused");
+		return _("Refused");
 	if (strcmp(o, "success") == 0)
-		return _("success");
+		return _("Success");
 	return o;
 }
 

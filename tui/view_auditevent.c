@@ -174,7 +174,7 @@ static void auditevent_draw(struct view *v)
 	put_pair(&p, lw, _("Time"), r->at, TUI_S_NORMAL);
 	put_pair(&p, lw, _("Sealed at"), s->ev.sealed_at, TUI_S_NORMAL);
 	put_pair(&p, lw, _("Event"), r->event, TUI_S_NORMAL);
-	snprintf(buf, sizeof buf, "%s%s%s", refused ? _("refused") : strcmp(r->outcome, "success") == 0 ? _("success")
+	snprintf(buf, sizeof buf, "%s%s%s", refused ? _("Refused") : strcmp(r->outcome, "success") == 0 ? _("Success")
 											    : r->outcome,
 		 r->reason_code[0] ? "  " : "", r->reason_code);
 	put_pair(&p, lw, _("Outcome"), buf, refused ? TUI_S_ERROR : TUI_S_INFO);
