@@ -1,14 +1,18 @@
 /* view_contract: one contract in detail: the customer, the token (state,
  * failures against the bank's threshold, when it locked, registered and
- * stopped), a banner for an open fraud hold and the recent failed attempts.
- * It shows only what the database holds: no placeholders for data that does
- * not exist yet. */
+ * stopped), the open request with its due date, a banner for an open fraud
+ * hold, and below them one scrolling list of the recent failed attempts and
+ * the history of requests (newest first). It shows only what the database
+ * holds: no placeholders for data that does not exist yet. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db/workflow.h"
 #include "tui/tui.h"
 
 #define MAX_FAILURES 50
+#define MAX_REQUESTS 50
 
 struct contract {
 	char id[16];
@@ -16,9 +20,34 @@ struct contract {
 	struct db_contract c;
 	struct db_failure failures[MAX_FAILURES];
 	int nf;
-	int scroll;		/* first failure row shown */
-	int rows_shown;		/* failure rows that fit (from the last draw) */
+	struct db_request_page reqs;	/* newest first */
+	int scroll;		/* first line of the lists shown */
+	int rows_shown;		/* list lines that fit (from the last draw) */
+	int lines;		/* list lines in all (from the last draw) */
 };
+
+static const char *const kind_labels[] = {
+	[DB_REQ_UNLOCK] = N_("UNLOCK"),
+	[DB_REQ_RESET] = N_("RESET"),
+};
+
+static const char *const req_state_labels[] = {
+	[DB_REQ_SUBMITTED] = N_("SUBMITTED"),
+	[DB_REQ_APPROVED] = N_("APPROVED"),
+	[DB_REQ_REJECTED] = N_("REJECTED"),
+	[DB_REQ_EXECUTED] = N_("EXECUTED"),
+	[DB_REQ_CANCELLED] = N_("CANCELLED"),
+};
+
+static const char *kind_label(enum db_req_kind k)
+{
+	return (unsigned)k < DB_REQ_KIND_COUNT ? _(kind_labels[k]) : "?";
+}
+
+static const char *req_state_label(enum db_req_state st)
+{
+	return (unsigned)st < DB_REQ_STATE_COUNT ? _(req_state_labels[st]) : "?";
+}
 
 static int contract_open(struct view *v, const void *arg, struct otp_err *err)
 {
@@ -29,6 +58,12 @@ static int contract_open(struct view *v, const void *arg, struct otp_err *err)
 	snprintf(v->title, sizeof v->title, _("Contract %s"), s->id);
 	v->stale = true;
 	return 0;
+}
+
+static void contract_close(struct view *v)
+{
+	struct contract *s = v->state;
+	db_request_page_free(&s->reqs);
 }
 
 static int contract_refresh(struct view *v, struct otp_err *err)
@@ -43,11 +78,14 @@ static int contract_refresh(struct view *v, struct otp_err *err)
 	}
 	if (db_failures_recent(v->app->db, s->id, s->failures, MAX_FAILURES, &nf, err) != 0)
 		return -1;
+	struct db_request_page reqs;
+	if (db_request_history(v->app->db, s->id, NULL, MAX_REQUESTS, &reqs, err) != 0)
+		return -1;
+	db_request_page_free(&s->reqs);
+	s->reqs = reqs;
 	s->c = c;
 	s->nf = nf;
 	s->loaded = true;
-	if (s->scroll > nf - 1)
-		s->scroll = nf > 0 ? nf - 1 : 0;
 	return 0;
 }
 
@@ -71,6 +109,113 @@ static int max_width(const char *const *labels, int n)
 	return w;
 }
 
+/* The open request (SUBMITTED or APPROVED; at most one), or NULL. */
+static const struct db_request *open_request(const struct contract *s)
+{
+	for (int i = 0; i < s->reqs.n; i++)
+		if (s->reqs.rows[i].state == DB_REQ_SUBMITTED || s->reqs.rows[i].state == DB_REQ_APPROVED)
+			return &s->reqs.rows[i];
+	return NULL;
+}
+
+/* A window of list lines: line() gives the screen row of the next line, or -1
+ * when it is scrolled out of view. */
+struct window {
+	int top, rows, scroll, n;
+};
+
+static int line(struct window *wn)
+{
+	int i = wn->n++ - wn->scroll;
+	return i >= 0 && i < wn->rows ? wn->top + i : -1;
+}
+
+static int widest(const char *const *labels, int n, const char *head)
+{
+	int w = tui_text_width(head);
+	for (int i = 0; i < n; i++)
+		if (tui_text_width(_(labels[i])) > w)
+			w = tui_text_width(_(labels[i]));
+	return w;
+}
+
+/* The recent failed attempts, then the history of requests, as one list
+ * scrolled by the arrow keys, from row y to the bottom of the view. */
+static void draw_lists(struct view *v, int y, int x, int w)
+{
+	struct contract *s = v->state;
+	struct tui_rect a = v->area;
+	int bottom = a.y + a.h;
+	char buf[512], t[20];
+	int total = 1 + (s->nf ? 1 + s->nf : 1) + 1 + 1 + (s->reqs.n ? 1 + s->reqs.n : 1);
+	int rows = bottom - y;
+	if (rows < 1)
+		rows = 1;
+	if (total > rows && rows > 1)
+		rows--;	/* the last row says there is more */
+	if (s->scroll > total - rows)
+		s->scroll = total - rows > 0 ? total - rows : 0;
+	s->rows_shown = rows;
+	s->lines = total;
+	struct window wn = { y, rows, s->scroll, 0 };
+	int r;
+
+	snprintf(buf, sizeof buf, _("Recent failed attempts (%d, newest first)"), s->nf);
+	if ((r = line(&wn)) >= 0)
+		tui_put(r, x, w, TUI_S_HEADING, TUI_LEFT, buf);
+	int tw = 19, nw = 4, rw = 22;
+	if (s->nf == 0) {
+		if ((r = line(&wn)) >= 0)
+			tui_put(r, x + 1, w - 1, TUI_S_DIM, TUI_LEFT, _("(no failed attempts recorded)"));
+	} else if ((r = line(&wn)) >= 0) {
+		tui_put(r, x, tw + 2, TUI_S_LABEL, TUI_LEFT, _("Time"));
+		tui_put(r, x + tw + 2, nw + 2, TUI_S_LABEL, TUI_RIGHT, _("No."));
+		tui_put(r, x + tw + nw + 5, rw + 1, TUI_S_LABEL, TUI_LEFT, _("Reason"));
+		tui_put(r, x + tw + nw + rw + 6, w - (tw + nw + rw + 6), TUI_S_LABEL, TUI_LEFT, _("Client"));
+	}
+	for (int i = 0; i < s->nf; i++) {
+		if ((r = line(&wn)) < 0)
+			continue;
+		const struct db_failure *f = &s->failures[i];
+		char no[16];
+		snprintf(no, sizeof no, "%d", f->failure_no);
+		tui_put(r, x, tw + 2, TUI_S_NORMAL, TUI_LEFT, f->at);
+		tui_put(r, x + tw + 2, nw + 2, TUI_S_NORMAL, TUI_RIGHT, f->failure_no ? no : "");
+		tui_put(r, x + tw + nw + 5, rw + 1, TUI_S_NORMAL, TUI_LEFT, tui_reason_label(f->reason));
+		tui_put(r, x + tw + nw + rw + 6, w - (tw + nw + rw + 6), TUI_S_DIM, TUI_LEFT, f->client);
+	}
+	line(&wn);	/* a blank line */
+
+	snprintf(buf, sizeof buf, s->reqs.more ? _("Requests (newest %d, more exist)") : _("Requests (%d, newest first)"),
+		 s->reqs.n);
+	if ((r = line(&wn)) >= 0)
+		tui_put(r, x, w, TUI_S_HEADING, TUI_LEFT, buf);
+	/* receipt, kind, state, received, eligible, due */
+	int cw[6] = { 17, widest(kind_labels, DB_REQ_KIND_COUNT, _("Kind")),
+		      widest(req_state_labels, DB_REQ_STATE_COUNT, _("State")), 16, 10, 10 };
+	if (s->reqs.n == 0) {
+		if ((r = line(&wn)) >= 0)
+			tui_put(r, x + 1, w - 1, TUI_S_DIM, TUI_LEFT, _("(no requests)"));
+	} else if ((r = line(&wn)) >= 0) {
+		const char *head[6] = { _("Receipt"), _("Kind"), _("State"), _("Received"), _("Eligible"), _("Due") };
+		for (int k = 0, cx = x; k < 6 && cx < x + w; cx += cw[k] + 1, k++)
+			tui_put(r, cx, cw[k] + 1 < x + w - cx ? cw[k] + 1 : x + w - cx, TUI_S_LABEL, TUI_LEFT, head[k]);
+	}
+	for (int i = 0; i < s->reqs.n; i++) {
+		if ((r = line(&wn)) < 0)
+			continue;
+		const struct db_request *q = &s->reqs.rows[i];
+		otp_strlcpy(t, q->received_at, 17);
+		const char *cell[6] = { q->receipt_no, kind_label(q->kind), req_state_label(q->state), t, q->eligible,
+					q->due };
+		enum tui_style st = q->is_overdue ? TUI_S_ERROR : TUI_S_NORMAL;
+		for (int k = 0, cx = x; k < 6 && cx < x + w; cx += cw[k] + 1, k++)
+			tui_put(r, cx, cw[k] + 1 < x + w - cx ? cw[k] + 1 : x + w - cx, st, TUI_LEFT, cell[k]);
+	}
+	if (s->scroll + rows < total)
+		tui_put(bottom - 1, x + w - 12, 12, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
+}
+
 static void contract_draw(struct view *v)
 {
 	struct contract *s = v->state;
@@ -83,9 +228,9 @@ static void contract_draw(struct view *v)
 	}
 	const struct db_contract *c = &s->c;
 	const char *left[] = { _("Name"), _("Kana"), _("Address"), _("Branch"), _("Credential ID"), _("Failures"),
-			       _("Registered at") };
+			       _("Registered at"), _("Open request"), _("Due date") };
 	const char *right[] = { _("Opened"), _("State"), _("Locked at"), _("Stopped at") };
-	int lw = max_width(left, 7) + 2;
+	int lw = max_width(left, 9) + 2;
 	int half = w / 2;
 	int rx = x + half;
 	int rlw = max_width(right, 4) + 2;
@@ -109,6 +254,17 @@ static void contract_draw(struct view *v)
 	pair(y, x, lw, half - lw, left[6], c->registered_at, TUI_S_NORMAL);
 	pair(y++, rx, rlw, w - half - rlw, right[3], c->stopped_at, TUI_S_NORMAL);
 
+	const struct db_request *q = open_request(s);
+	if (q) {
+		snprintf(buf, sizeof buf, "%s  %s  %s", q->receipt_no, kind_label(q->kind), req_state_label(q->state));
+		pair(y++, x, lw, w - lw, left[7], buf, TUI_S_INFO);
+		snprintf(buf, sizeof buf, _("%s (eligible from %s)%s"), q->due, q->eligible,
+			 q->is_overdue ? _("  OVERDUE") : "");
+		pair(y++, x, lw, w - lw, left[8], buf, q->is_overdue ? TUI_S_ERROR : TUI_S_NORMAL);
+	} else {
+		pair(y++, x, lw, w - lw, left[7], _("none"), TUI_S_DIM);
+	}
+
 	if (c->fraud_hold_reason[0]) {
 		snprintf(buf, sizeof buf, _("FRAUD HOLD since %s: %s (branch unlocks are blocked)"), c->fraud_hold_at,
 			 c->fraud_hold_reason);
@@ -117,43 +273,13 @@ static void contract_draw(struct view *v)
 		y += tui_put_wrapped(hr, 0, TUI_S_HOLD, buf) > 1 ? 2 : 1;
 	}
 	y++;
-
-	snprintf(buf, sizeof buf, _("Recent failed attempts (%d, newest first)"), s->nf);
-	tui_put(y++, x, w, TUI_S_HEADING, TUI_LEFT, buf);
-	int bottom = a.y + a.h;
-	if (s->nf == 0) {
-		tui_put(y, x + 1, w - 1, TUI_S_DIM, TUI_LEFT, _("(no failed attempts recorded)"));
-		s->rows_shown = 0;
-		return;
-	}
-	int tw = 19, nw = 4, rw = 22;
-	tui_put(y, x, tw + 2, TUI_S_LABEL, TUI_LEFT, _("Time"));
-	tui_put(y, x + tw + 2, nw + 2, TUI_S_LABEL, TUI_RIGHT, _("No."));
-	tui_put(y, x + tw + nw + 5, rw + 1, TUI_S_LABEL, TUI_LEFT, _("Reason"));
-	tui_put(y++, x + tw + nw + rw + 6, w - (tw + nw + rw + 6), TUI_S_LABEL, TUI_LEFT, _("Client"));
-	int rows = bottom - y;
-	if (rows < 1)
-		rows = 1;
-	s->rows_shown = rows;
-	if (s->scroll > s->nf - rows)
-		s->scroll = s->nf - rows > 0 ? s->nf - rows : 0;
-	for (int i = s->scroll; i < s->nf && y < bottom; i++, y++) {
-		const struct db_failure *f = &s->failures[i];
-		char no[16];
-		snprintf(no, sizeof no, "%d", f->failure_no);
-		tui_put(y, x, tw + 2, TUI_S_NORMAL, TUI_LEFT, f->at);
-		tui_put(y, x + tw + 2, nw + 2, TUI_S_NORMAL, TUI_RIGHT, f->failure_no ? no : "");
-		tui_put(y, x + tw + nw + 5, rw + 1, TUI_S_NORMAL, TUI_LEFT, tui_reason_label(f->reason));
-		tui_put(y, x + tw + nw + rw + 6, w - (tw + nw + rw + 6), TUI_S_DIM, TUI_LEFT, f->client);
-	}
-	if (s->scroll + rows < s->nf)
-		tui_put(bottom - 1, x + w - 12, 12, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
+	draw_lists(v, y, x, w);
 }
 
 static unsigned scroll_by(struct view *v, int d)
 {
 	struct contract *s = v->state;
-	int max = s->nf - (s->rows_shown > 0 ? s->rows_shown : 1);
+	int max = s->lines - (s->rows_shown > 0 ? s->rows_shown : 1);
 	s->scroll += d;
 	if (s->scroll > max)
 		s->scroll = max;
@@ -192,10 +318,10 @@ static unsigned do_reload(struct view *v)
 
 static const struct tui_binding contract_bindings[] = {
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("read the contract again"), 5, N_("Reload"), do_reload, NULL },
-	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll the failed attempts down"), 0, NULL, do_down, NULL },
-	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll the failed attempts up"), 0, NULL, do_up, NULL },
-	{ { TUI_FN(KEY_NPAGE) }, N_("PgDn"), N_("next page of failed attempts"), 0, NULL, do_pgdn, NULL },
-	{ { TUI_FN(KEY_PPAGE) }, N_("PgUp"), N_("previous page of failed attempts"), 0, NULL, do_pgup, NULL },
+	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll the failed attempts and requests down"), 0, NULL, do_down, NULL },
+	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll the failed attempts and requests up"), 0, NULL, do_up, NULL },
+	{ { TUI_FN(KEY_NPAGE) }, N_("PgDn"), N_("next page of failed attempts and requests"), 0, NULL, do_pgdn, NULL },
+	{ { TUI_FN(KEY_PPAGE) }, N_("PgUp"), N_("previous page of failed attempts and requests"), 0, NULL, do_pgup, NULL },
 	{ { 0 }, NULL, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -204,6 +330,7 @@ const struct view_ops view_contract_ops = {
 	.title = N_("Contract"),
 	.state_size = sizeof(struct contract),
 	.open = contract_open,
+	.close = contract_close,
 	.refresh = contract_refresh,
 	.draw = contract_draw,
 	.bindings = contract_bindings,
