@@ -12,6 +12,8 @@ extern const struct bench_cmd bench_audit_append;
 extern const struct bench_cmd bench_audit_gen;
 extern const struct bench_cmd bench_chain;
 extern const struct bench_cmd bench_lookup;
+extern const struct bench_cmd bench_mkrequests;
+extern const struct bench_cmd bench_seed_copy;
 extern const struct bench_cmd bench_totp;
 extern const struct bench_cmd bench_unseal;
 extern const struct bench_cmd bench_verify;
@@ -23,6 +25,8 @@ static const struct bench_cmd *const commands[] = {
 	&bench_audit_gen,
 	&bench_chain,
 	&bench_lookup,
+	&bench_mkrequests,
+	&bench_seed_copy,
 	&bench_totp,
 	&bench_unseal,
 	&bench_verify,
