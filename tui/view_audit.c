@@ -530,6 +530,15 @@ static const char *outcome_label(const char *o)
 	return o;
 }
 
+/* One cell of w columns and the blank column after it, in style st. */
+static void cell(int y, int *x, int w, enum tui_style text_style, enum tui_style st, enum tui_align al,
+		 const char *text)
+{
+	tui_put(y, *x, w, text_style, al, text);
+	tui_put(y, *x + w, 1, st, TUI_LEFT, "");
+	*x += w + 1;
+}
+
 static void draw_row(struct view *v, int y, const struct cols *c, const struct db_audit_row *r, bool selected)
 {
 	enum tui_style st = selected ? TUI_S_SELECTED : TUI_S_NORMAL;
@@ -546,21 +555,13 @@ static void draw_row(struct view *v, int y, const struct cols *c, const struct d
 		at[14] = '\0';
 	tui_put(y, x, 1, st, TUI_LEFT, "");
 	x += 1;
-	tui_put(y, x, c->seq, r->seq || selected ? st : TUI_S_DIM, TUI_RIGHT, seq);
-	tui_put(y, x + c->seq, 1, st, TUI_LEFT, "");
-	x += c->seq + 1;
-	tui_put(y, x, c->at + 1, st, TUI_LEFT, at);
-	x += c->at + 1;
-	tui_put(y, x, c->event + 1, st, TUI_LEFT, r->event);
-	x += c->event + 1;
-	tui_put(y, x, c->outcome + 1, refused ? TUI_S_ERROR : st, TUI_LEFT, outcome_label(r->outcome));
-	x += c->outcome + 1;
-	tui_put(y, x, c->actor + 1, st, TUI_LEFT, r->actor);
-	x += c->actor + 1;
-	tui_put(y, x, c->branch + 1, st, TUI_LEFT, r->branch_code);
-	x += c->branch + 1;
-	tui_put(y, x, c->contract + 1, st, TUI_LEFT, r->contract_id);
-	x += c->contract + 1;
+	cell(y, &x, c->seq, r->seq || selected ? st : TUI_S_DIM, st, TUI_RIGHT, seq);
+	cell(y, &x, c->at, st, st, TUI_LEFT, at);
+	cell(y, &x, c->event, st, st, TUI_LEFT, r->event);
+	cell(y, &x, c->outcome, refused ? TUI_S_ERROR : st, st, TUI_LEFT, outcome_label(r->outcome));
+	cell(y, &x, c->actor, st, st, TUI_LEFT, r->actor);
+	cell(y, &x, c->branch, st, st, TUI_LEFT, r->branch_code);
+	cell(y, &x, c->contract, st, st, TUI_LEFT, r->contract_id);
 	short_detail(r, detail, sizeof detail);
 	if (v->area.x + v->area.w - x > 0)
 		tui_put(y, x, v->area.x + v->area.w - x, st, TUI_LEFT, c->detail ? detail : "");
@@ -591,9 +592,11 @@ static void draw_form(struct view *v)
 	struct tui_rect box = { a.y + 1, a.x + (a.w - w) / 2, h, w };
 	tui_clear_rect(box, TUI_S_NORMAL);
 	struct tui_rect in = tui_box(box, _("Filter the audit log"));
-	int fw = in.w - lw - 1;
+	int fw = in.w - lw - 1 - 18;	/* room for the hint after the field */
 	if (fw > 40)
 		fw = 40;
+	if (fw < 12)
+		fw = in.w - lw - 1;
 	static const char *const hints[F_COUNT] = {
 		[F_CONTRACT] = N_("10 digits"),
 		[F_CREDENTIAL] = N_("ABCD12345678"),
@@ -632,21 +635,14 @@ static void audit_draw(struct view *v)
 	struct cols c = columns(a.w);
 	int y = a.y + 1, x = a.x + 1;
 	tui_put(y, a.x, a.w, TUI_S_HEADING, TUI_LEFT, "");
-	tui_put(y, x, c.seq, TUI_S_HEADING, TUI_RIGHT, _("Seq"));
-	tui_put(y, x + c.seq, 1, TUI_S_HEADING, TUI_LEFT, "");
-	x += c.seq + 1;
-	tui_put(y, x, c.at + 1, TUI_S_HEADING, TUI_LEFT, _("Time"));
-	x += c.at + 1;
-	tui_put(y, x, c.event + 1, TUI_S_HEADING, TUI_LEFT, _("Event"));
-	x += c.event + 1;
-	tui_put(y, x, c.outcome + 1, TUI_S_HEADING, TUI_LEFT, _("Outcome"));
-	x += c.outcome + 1;
-	tui_put(y, x, c.actor + 1, TUI_S_HEADING, TUI_LEFT, _("Actor"));
-	x += c.actor + 1;
-	tui_put(y, x, c.branch + 1, TUI_S_HEADING, TUI_LEFT, _("Br"));
-	x += c.branch + 1;
-	tui_put(y, x, c.contract + 1, TUI_S_HEADING, TUI_LEFT, _("Contract"));
-	x += c.contract + 1;
+	const enum tui_style hs = TUI_S_HEADING;
+	cell(y, &x, c.seq, hs, hs, TUI_RIGHT, _("Seq"));
+	cell(y, &x, c.at, hs, hs, TUI_LEFT, _("Time"));
+	cell(y, &x, c.event, hs, hs, TUI_LEFT, _("Event"));
+	cell(y, &x, c.outcome, hs, hs, TUI_LEFT, _("Outcome"));
+	cell(y, &x, c.actor, hs, hs, TUI_LEFT, _("Actor"));
+	cell(y, &x, c.branch, hs, hs, TUI_LEFT, _("Br"));
+	cell(y, &x, c.contract, hs, hs, TUI_LEFT, _("Contract"));
 	if (c.detail)
 		tui_put(y, x, a.x + a.w - x, TUI_S_HEADING, TUI_LEFT, _("Detail"));
 

@@ -144,7 +144,7 @@ static void auditevent_draw(struct view *v)
 {
 	struct auditevent *s = v->state;
 	struct tui_rect a = v->area;
-	int x = a.x + 1, w = a.w - 2;
+	int x = a.x + 1, w = a.w - 1;
 	if (!s->loaded) {
 		tui_put(a.y + 1, x, w, TUI_S_DIM, TUI_LEFT,
 			v->stale ? _("loading…") : _("this event could not be shown (see the status line)"));
@@ -190,8 +190,15 @@ static void auditevent_draw(struct view *v)
 	if (r->has_request_id)
 		snprintf(buf, sizeof buf, "%lld", r->request_id);
 	put_pair(&p, lw, _("Request"), buf, TUI_S_NORMAL);
-	put_pair(&p, lw, _("Hash"), r->hash, TUI_S_NORMAL);
-	put_pair(&p, lw, _("Prev hash"), s->ev.prev_hash, TUI_S_NORMAL);
+	/* a hash on one line when it fits: with labels of their own width if needed */
+	int hlw = lw;
+	if (hlw + 2 * AUDIT_HASH_LEN > p.w) {
+		hlw = tui_text_width(_("Hash")) > tui_text_width(_("Prev hash")) ? tui_text_width(_("Hash"))
+										  : tui_text_width(_("Prev hash"));
+		hlw += 1;
+	}
+	put_pair(&p, hlw, _("Hash"), r->hash, TUI_S_NORMAL);
+	put_pair(&p, hlw, _("Prev hash"), s->ev.prev_hash, TUI_S_NORMAL);
 	put_line(&p, TUI_S_NORMAL, "");
 	put_line(&p, TUI_S_HEADING, _("Details (JSON)"));
 	put_json(&p, s->ev.details_pretty);

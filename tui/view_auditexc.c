@@ -303,14 +303,16 @@ static void draw_item(int y, int x, int w, const struct db_audit_exception *e, b
 	int cx = x;
 	tui_put(y, cx, 17, st, TUI_LEFT, at[0] ? at : "-");
 	cx += 17;
-	tui_put(y, cx, 15, st, TUI_LEFT, who);
-	cx += 15;
+	tui_put(y, cx, 18, st, TUI_LEFT, who);
+	cx += 18;
 	tui_put(y, cx, 4, st, TUI_LEFT, e->branch_code);
 	cx += 4;
 	tui_put(y, cx, 11, st, TUI_LEFT, e->contract_id);
 	cx += 11;
 	char rest[700];
-	snprintf(rest, sizeof rest, "%s%s%s", e->event, e->event[0] && e->detail[0] ? "  " : "", e->detail);
+	bool same = e->event[0] && strncmp(e->detail, e->event, strlen(e->event)) == 0;
+	snprintf(rest, sizeof rest, "%s%s%s", same ? "" : e->event, !same && e->event[0] && e->detail[0] ? "  " : "",
+		 e->detail);
 	if (x + w - cx > 0)
 		tui_put(y, cx, x + w - cx, st, TUI_LEFT, rest);
 }
@@ -321,7 +323,7 @@ static void auditexc_draw(struct view *v)
 	struct tui_rect a = v->area;
 	int x = a.x + 1, w = a.w - 2, y = a.y;
 	char buf[600];
-	snprintf(buf, sizeof buf, _("Period: from %s to %s (exclusive)   bursts: %d failures in %d minutes"),
+	snprintf(buf, sizeof buf, _("Period: %s to %s (exclusive)   burst: %d failures in %d min"),
 		 s->cur_from, s->cur_to, BURST_FAILURES, BURST_MINUTES);
 	tui_put(y++, x, w, TUI_S_LABEL, TUI_LEFT, buf);
 	if (!s->loaded) {
@@ -332,11 +334,11 @@ static void auditexc_draw(struct view *v)
 	int bad = s->x.count[DB_AUDIT_EXC_UNAPPROVED_EXECUTE] + s->x.count[DB_AUDIT_EXC_SELF_APPROVED];
 	if (bad)
 		snprintf(buf, sizeof buf,
-			 _(" ATTENTION: %d executed without approval, %d approved by their submitter: both must be 0 "),
+			 _(" ATTENTION: executed without approval %d, approved by the submitter %d: must be 0 "),
 			 s->x.count[DB_AUDIT_EXC_UNAPPROVED_EXECUTE], s->x.count[DB_AUDIT_EXC_SELF_APPROVED]);
 	else
 		snprintf(buf, sizeof buf, "%s",
-			 _(" Unlocks executed without approval: 0, approved by their submitter: 0 (must be 0): OK "));
+			 _(" Must be 0: executed without approval 0, approved by the submitter 0: OK "));
 	tui_put(y++, x, w, bad ? TUI_S_BANNER : TUI_S_INFO, TUI_LEFT, buf);
 
 	for (int k = 0; k < DB_AUDIT_EXC_COUNT; k++) {

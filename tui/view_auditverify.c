@@ -159,17 +159,22 @@ static void bar(int y, int x, int w, long long rows, long long total)
 	tui_put(y, x, w, TUI_S_INFO, TUI_LEFT, b);
 }
 
-static void line(int y, int x, int w, int lw, const char *label, enum tui_style st, const char *value)
+/* A label and its value wrapped in the rest of the width; returns the rows used. */
+static int line(int y, int x, int w, int lw, int rows, const char *label, enum tui_style st, const char *value)
 {
 	tui_put(y, x, lw, TUI_S_LABEL, TUI_LEFT, label);
-	tui_put(y, x + lw, w - lw, st, TUI_LEFT, value);
+	if (rows < 1)
+		rows = 1;
+	struct tui_rect r = { y, x + lw, rows, w - lw };
+	int n = tui_put_wrapped(r, 0, st, value);
+	return n < 1 ? 1 : n;
 }
 
 static void auditverify_draw(struct view *v)
 {
 	struct auditverify *s = v->state;
 	struct tui_rect a = v->area;
-	int x = a.x + 2, w = a.w - 4, y = a.y + 1;
+	int x = a.x + 2, w = a.w - 3, y = a.y + 1, bottom = a.y + a.h - 1;
 	char buf[700];
 	const char *labels[] = { _("Result"), _("Events"), _("Head"), _("Anchor"), _("Checkpoints"), _("Signatures"),
 				 _("Unsealed"), _("Damage"), _("First bad seq"), _("Where"), _("Detail") };
@@ -179,8 +184,10 @@ static void auditverify_draw(struct view *v)
 			lw = tui_text_width(labels[i]);
 	lw += 2;
 
-	tui_put(y++, x, w, TUI_S_DIM, TUI_LEFT,
-		_("Every sealed event is re-hashed and linked to the one before, from the first to the chain head."));
+	struct tui_rect intro = { y, x, 2, w };
+	y += tui_put_wrapped(intro, 0, TUI_S_DIM,
+			     _("Every sealed event is re-hashed and linked to the one before, from the first to the "
+			       "chain head."));
 	y++;
 	if (s->phase == P_RUNNING) {
 		double rate = s->seconds > 0 ? (double)s->rows / s->seconds : 0;
@@ -194,7 +201,7 @@ static void auditverify_draw(struct view *v)
 		return;
 	}
 	if (s->phase == P_FAILED) {
-		line(y++, x, w, lw, _("Result"), TUI_S_ERROR,
+		y += line(y, x, w, lw, bottom - y, _("Result"), TUI_S_ERROR,
 		     s->setup[0] ? _("NOT RUN: a key or checkpoint file could not be read")
 				 : _("NOT RUN: the verification could not be done"));
 		struct tui_rect r = { y, x + lw, a.y + a.h - 1 - y, w - lw };
@@ -209,46 +216,46 @@ static void auditverify_draw(struct view *v)
 	audit_hex(r->last_hash, AUDIT_HASH_LEN, hex);
 	if (r->incomplete) {
 		snprintf(buf, sizeof buf, _("INCOMPLETE: %s"), r->message);
-		line(y++, x, w, lw, _("Result"), TUI_S_ERROR, buf);
+		y += line(y, x, w, lw, bottom - y, _("Result"), TUI_S_ERROR, buf);
 	} else if (r->damage == AUDIT_DAMAGE_NONE) {
-		line(y++, x, w, lw, _("Result"), TUI_S_INFO, _("OK: the chain is intact"));
+		y += line(y, x, w, lw, bottom - y, _("Result"), TUI_S_INFO, _("OK: the chain is intact"));
 	} else {
 		snprintf(buf, sizeof buf, _("DAMAGED: %s"), audit_damage_text(r->damage));
-		line(y++, x, w, lw, _("Result"), TUI_S_BANNER, buf);
+		y += line(y, x, w, lw, bottom - y, _("Result"), TUI_S_BANNER, buf);
 	}
 	snprintf(buf, sizeof buf, _("%lld events verified (seq %lld..%lld) in %.2f s"), (long long)r->rows,
 		 (long long)r->first_seq, (long long)r->last_seq, s->seconds);
-	line(y++, x, w, lw, _("Events"), TUI_S_NORMAL, buf);
+	y += line(y, x, w, lw, bottom - y, _("Events"), TUI_S_NORMAL, buf);
 	if (r->rows) {
 		snprintf(buf, sizeof buf, _("seq %lld"), (long long)r->last_seq);
-		line(y++, x, w, lw, _("Head"), TUI_S_NORMAL, buf);
-		line(y++, x, w, lw, "", TUI_S_NORMAL, hex);
+		y += line(y, x, w, lw, bottom - y, _("Head"), TUI_S_NORMAL, buf);
+		tui_put(y++, x, w, TUI_S_NORMAL, TUI_LEFT, hex);	/* the whole hash, under its label */
 	}
 	if (r->anchor[0])
-		line(y++, x, w, lw, _("Anchor"), TUI_S_NORMAL, r->anchor);
+		y += line(y, x, w, lw, bottom - y, _("Anchor"), TUI_S_NORMAL, r->anchor);
 	snprintf(buf, sizeof buf, _("%d loaded, %d matched, %d before the verified range"), r->checkpoints,
 		 r->checkpoints_matched, r->checkpoints_outside);
-	line(y++, x, w, lw, _("Checkpoints"), TUI_S_NORMAL, buf);
+	y += line(y, x, w, lw, bottom - y, _("Checkpoints"), TUI_S_NORMAL, buf);
 	if (r->signatures_checked)
 		snprintf(buf, sizeof buf, _("checked with %d public key(s)"), s->nkeys);
 	else
 		snprintf(buf, sizeof buf, "%s",
 			 _("NOT checked: no public key available (set OTP_AUDIT_PUBKEY to the audit key file)"));
-	line(y++, x, w, lw, _("Signatures"), r->signatures_checked ? TUI_S_NORMAL : TUI_S_ERROR, buf);
+	y += line(y, x, w, lw, bottom - y, _("Signatures"), r->signatures_checked ? TUI_S_NORMAL : TUI_S_ERROR, buf);
 	if (r->unsealed) {
 		snprintf(buf, sizeof buf, _("%lld events not sealed yet (not in the chain)"), (long long)r->unsealed);
-		line(y++, x, w, lw, _("Unsealed"), TUI_S_DIM, buf);
+		y += line(y, x, w, lw, bottom - y, _("Unsealed"), TUI_S_DIM, buf);
 	}
 	if (r->damage != AUDIT_DAMAGE_NONE && !r->incomplete) {
 		y++;
 		snprintf(buf, sizeof buf, "%s (%s)", audit_damage_text(r->damage), audit_damage_name(r->damage));
-		line(y++, x, w, lw, _("Damage"), TUI_S_ERROR, buf);
+		y += line(y, x, w, lw, bottom - y, _("Damage"), TUI_S_ERROR, buf);
 		if (r->seq_to != r->seq)
 			snprintf(buf, sizeof buf, "%lld..%lld", (long long)r->seq, (long long)r->seq_to);
 		else
 			snprintf(buf, sizeof buf, "%lld", (long long)r->seq);
-		line(y++, x, w, lw, _("First bad seq"), TUI_S_ERROR, buf);
-		line(y++, x, w, lw, _("Where"), TUI_S_NORMAL, r->where);
+		y += line(y, x, w, lw, bottom - y, _("First bad seq"), TUI_S_ERROR, buf);
+		y += line(y, x, w, lw, bottom - y, _("Where"), TUI_S_NORMAL, r->where);
 		struct tui_rect rr = { y, x + lw, a.y + a.h - 1 - y, w - lw };
 		tui_put(y, x, lw, TUI_S_LABEL, TUI_LEFT, _("Detail"));
 		tui_put_wrapped(rr, 0, TUI_S_NORMAL, r->message);

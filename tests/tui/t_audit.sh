@@ -127,7 +127,7 @@ send F4
 check_screen "exception report" "refused privilege attempts"
 check "refused privilege attempts counted ($refused_now)" bash -c \
 	'tmux -L "$1" capture-pane -p -t t | grep -Eq "^ *>? +$2 +refused privilege attempts"' _ "$TUI_SOCK" "$refused_now"
-assert_screen_contains "must be 0): OK"
+assert_screen_contains "approved by the submitter 0: OK"
 send Down
 send Enter
 check_screen "the category's items" "request.approve"
