@@ -5,7 +5,8 @@
  * a code that matches no step of the +-1 window, so every step is computed.
  * Two informative variants: the floor plus a wipe by re-keying (what a
  * reused per-thread context costs when no keyed state may outlive a check),
- * and one that fetches EVP_MAC and makes a new context per check (the trap). liboath is linked into otpbench only,
+ * one that fetches EVP_MAC and makes a new context per check (the trap), and
+ * the cost of the context duplicate + free otp_hmac_new/otp_hmac_free do. liboath is linked into otpbench only,
  * never into otpdesk. */
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +110,20 @@ static int step_floor_wipe(void *arg, long n)
 	return 0;
 }
 
+/* What otp_hmac_new/otp_hmac_free add to the floor: duplicating a keyless
+ * HMAC-SHA1 template context and freeing the copy (no key, no HMAC). */
+static int step_dup_only(void *arg, long n)
+{
+	struct totp_state *st = arg;
+	for (long i = 0; i < n; i++) {
+		EVP_MAC_CTX *c = EVP_MAC_CTX_dup(st->ctx);
+		if (!c)
+			return -1;
+		EVP_MAC_CTX_free(c);
+	}
+	return 0;
+}
+
 static int step_liboath(void *arg, long n)
 {
 	struct totp_state *st = arg;
@@ -207,6 +222,7 @@ static int totp_main(int argc, char **argv)
 		{ .figure = "totp_liboath", .unit = "checks/s", .step = step_liboath, .state = &st, .ops_per_step = 1 },
 		{ .figure = "totp_floor_wipe", .unit = "checks/s", .step = step_floor_wipe, .state = &st,
 		  .ops_per_step = 1 },
+		{ .figure = "totp_dup_free", .unit = "ops/s", .step = step_dup_only, .state = &st, .ops_per_step = 1 },
 		{ .figure = "totp_fetch_each", .unit = "checks/s", .step = step_fetch_each, .state = &st,
 		  .ops_per_step = 1 },
 	};

@@ -79,6 +79,7 @@ cleanup() {
 trap cleanup EXIT
 
 t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say() { printf 'bench: [%4ds] %s\n' "$(( $(date +%s) - t_start ))" "$*" >&2; }
 want() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
@@ -398,6 +399,7 @@ TOTP check/s vs EVP_MAC floor|totp_check|totp_floor|ge|0.8
 TOTP check/s vs liboath validate|totp_check|totp_liboath|ge|1.4
   (info) floor + wipe by re-key|totp_floor_wipe|totp_liboath|info|
   (info) fetch + new ctx per check|totp_fetch_each|totp_liboath|info|
+  (info) EVP_MAC_CTX_dup + free (ops/s)|totp_dup_free||info|
 AES-256-GCM unseal/s vs reused ctx|unseal|unseal_floor|ge|0.5
   (info) one-shot otp_unseal|unseal_oneshot|unseal_floor|info|
 lookup by contract ID p99 (ms)|lookup_contract_p99|pgbench_S_c1_p99|lt|2|F
@@ -433,7 +435,7 @@ git_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 printf '%s\n' "$spec" | awk -F'|' -v lines="$LINES" -v out="$OUT.tmp" \
 	-v mode="$MODE" -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v secs="$SECS" -v duration="$duration" \
 	-v cores="$machine_cores" -v mem="$machine_mem" -v cpu="$machine_cpu" -v pgv="$pg_version" \
-	-v sb="$pg_sb" -v sc="$pg_sc" -v fsync="$pg_fsync" -v load="$load" -v rev="$git_rev" -v runs="$RUNS" \
+	-v sb="$pg_sb" -v sc="$pg_sc" -v fsync="$pg_fsync" -v load="$load" -v load0="$load_start" -v rev="$git_rev" -v runs="$RUNS" \
 	-v contracts="$CONTRACTS" -v events="$AUDIT_EVENTS" '
 function num(s) { return s + 0 }
 function fmt(v) {
@@ -469,7 +471,7 @@ BEGIN {
 	printf "%-48s %-17s %-17s %-13s %-9s %s\n", "------", "--------", "--------", "-----", "------", "----"
 	printf "{\n  \"mode\": \"%s\",\n  \"date\": \"%s\",\n  \"commit\": \"%s\",\n  \"duration_s\": %d,\n", mode, date, rev, duration > out
 	printf "  \"seconds_per_run\": %s,\n  \"runs\": %d,\n  \"data\": {\"contracts\": %d, \"audit_events\": %d},\n", secs, runs, contracts, events > out
-	printf "  \"machine\": {\"cores\": %d, \"memory\": \"%s\", \"cpu\": \"%s\", \"load_at_end\": \"%s\",\n", cores, mem, cpu, load > out
+	printf "  \"machine\": {\"cores\": %d, \"memory\": \"%s\", \"cpu\": \"%s\", \"load_at_start\": \"%s\", \"load_at_end\": \"%s\",\n", cores, mem, cpu, load0, load > out
 	printf "    \"postgresql\": \"%s\", \"shared_buffers\": \"%s\", \"synchronous_commit\": \"%s\", \"fsync\": \"%s\"},\n", pgv, sb, sc, fsync > out
 	printf "  \"figures\": [\n" > out
 	nout = 0
