@@ -143,7 +143,8 @@ static int load(struct view *v, const char *id, struct otp_err *err)
 	if (db_request_history(db, t->c.contract_id, NULL, MAX_REQUESTS, &pg, err) != 0)
 		goto out;
 	t->nreq = pg.n < MAX_REQUESTS ? pg.n : MAX_REQUESTS;
-	memcpy(t->reqs, pg.rows, (size_t)t->nreq * sizeof t->reqs[0]);
+	if (t->nreq > 0)
+		memcpy(t->reqs, pg.rows, (size_t)t->nreq * sizeof t->reqs[0]);
 	t->more_reqs = pg.more;
 	if (db_id_doc_types(db, t->docs, MAX_DOCS, &t->ndocs, err) != 0)
 		goto out;

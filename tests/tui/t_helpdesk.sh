@@ -7,6 +7,7 @@
 # the request sections of the contract detail screen. Uses only contracts
 # 9800000002-05 (read only) and its own 9710000001-03, and cancels its
 # request at the end so no open request is left behind.
+TUI_WATCHDOG=${TUI_WATCHDOG:-180}	# many screens; slow under the sanitizer
 . "$(dirname "$0")/lib.sh"
 
 OTPCTL="$TUI_TOP/$BUILD/bin/otpctl"
