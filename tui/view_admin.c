@@ -480,7 +480,7 @@ static void draw_staff(struct view *v)
 	struct admin *s = v->state;
 	struct tui_rect a = v->area;
 	int x = a.x + 1, w = a.w - 2;
-	int wl = 22, wn = 16, wb = 6, wa = 10;
+	int wl = 19, wn = 18, wb = 7, wa = 9;
 	int wg = w - wl - wn - wb - wa;
 	int y = a.y + 2;
 	char line[512];
@@ -498,7 +498,8 @@ static void draw_staff(struct view *v)
 		enum tui_style base = sel ? TUI_S_SELECTED : st->active ? TUI_S_NORMAL : TUI_S_DIM;
 		int yy = y + 1 + r;
 		tui_put(yy, x, wl, base, TUI_LEFT, st->login);
-		tui_put(yy, x + wl, wn, base, TUI_LEFT, st->display_name);
+		tui_put(yy, x + wl, wn - 1, base, TUI_LEFT, st->display_name);
+		tui_put(yy, x + wl + wn - 1, 1, base, TUI_LEFT, "");
 		tui_put(yy, x + wl + wn, wb, base, TUI_LEFT, st->branch_code);
 		group_labels(st->roles, line, sizeof line);
 		tui_put(yy, x + wl + wn + wb, wg, base, TUI_LEFT, line[0] ? line : "-");
@@ -545,7 +546,7 @@ static void draw_branches(struct view *v)
 			tui_putf(yy, x + wc + wn + we + wh, wt, st, _("(%s)"), s->policy.cutoff);
 		tui_put(yy, x + wc + wn + we + wh + wt, wa, st, TUI_LEFT, b->active ? _("open") : _("closed"));
 	}
-	snprintf(line, sizeof line, _("%d branches; (HH:MM) = the policy's cutoff.  n: new  Enter: edit  c: closing days"),
+	snprintf(line, sizeof line, _("%d branches; (HH:MM): the policy's cutoff.  n: new  Enter: edit  c: days"),
 		 s->nbranch);
 	tui_put(a.y + a.h - 1, x, w, TUI_S_DIM, TUI_LEFT, line);
 }
@@ -563,7 +564,7 @@ static void draw_policy(struct view *v)
 	};
 	snprintf(val[0], sizeof val[0], _("%d failed attempts lock a token"), p->lock_threshold);
 	snprintf(val[1], sizeof val[1], _("±%d time steps accepted around the current one"), p->window_steps);
-	snprintf(val[2], sizeof val[2], _("%s (requests after it count from the next business day)"), p->cutoff);
+	snprintf(val[2], sizeof val[2], _("%s (later requests: from the next business day)"), p->cutoff);
 	if (p->auto_unlock_minutes > 0)
 		snprintf(val[3], sizeof val[3], _("after %d minutes"), p->auto_unlock_minutes);
 	else

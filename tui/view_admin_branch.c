@@ -601,12 +601,12 @@ static void days_draw(struct view *v)
 		const struct db_closing_day *d = &s->rows[i];
 		enum tui_style st = i == s->sel && s->focus == DF_LIST ? TUI_S_SELECTED : TUI_S_NORMAL;
 		tui_put(a.y + 6 + r, x, 12, st, TUI_LEFT, d->day);
-		tui_put(a.y + 6 + r, x + 12, w - 12 - 14, st, TUI_LEFT, d->reason);
-		tui_put(a.y + 6 + r, x + w - 14, 14, i == s->sel && s->focus == DF_LIST ? st : TUI_S_DIM, TUI_LEFT,
+		tui_put(a.y + 6 + r, x + 12, w - 12 - 20, st, TUI_LEFT, d->reason);
+		tui_put(a.y + 6 + r, x + w - 20, 20, i == s->sel && s->focus == DF_LIST ? st : TUI_S_DIM, TUI_LEFT,
 			d->created_by);
 	}
 	tui_put(a.y + a.h - 1, x, w, TUI_S_DIM, TUI_LEFT,
-		_("Tab: day / reason / list   F2: add   F8, d: remove the selected day   Esc: back"));
+		_("Tab: day / reason / list   F2: add   F8, d: remove   Esc: back"));
 	if (ask) {
 		char q[512], reason[512];
 		field_text(&s->reason, reason, sizeof reason);
