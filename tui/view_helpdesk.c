@@ -756,10 +756,10 @@ static void helpdesk_draw(struct view *v)
 	body(&p, v);
 	if (s->scroll + rows < total)
 		tui_put(a.y + a.h - 1, x, w, TUI_S_DIM, TUI_RIGHT, _("(more: Down, PgDn)"));
+	/* the dialog last: its field places the cursor */
+	tui_field_draw(v->app, &s->query, a.y, x + lw, fw, s->mode == M_INPUT);
 	if (s->mode == M_REASON || s->mode == M_CONFIRM)
 		draw_dialog(v);
-	else
-		tui_field_draw(v->app, &s->query, a.y, x + lw, fw, s->mode == M_INPUT);
 }
 
 /* ---- keys ----------------------------------------------------------------- */
