@@ -60,9 +60,10 @@ int db_bench_sizes(struct db *db, long long *contracts, long long *audit_events,
 /* ---- audit append --------------------------------------------------------- */
 
 /* (Re)create public.bench_audit_plain: otp.audit_event's columns, defaults
- * (its own sequence), constraints and indexes, not partitioned, no chain
+ * (its own sequence) and constraints, and the indexes of the month partition
+ * that takes today's events (*nindexes of them); not partitioned, no chain
  * (superuser, in the bench database only). */
-int db_bench_audit_plain_setup(struct db *db, struct otp_err *err);
+int db_bench_audit_plain_setup(struct db *db, int *nindexes, struct otp_err *err);
 /* One plain INSERT into bench_audit_plain of the row a refused API call
  * writes (any login the superuser granted it to; here the superuser). */
 int db_bench_audit_plain_insert(struct db *db, struct otp_err *err);
