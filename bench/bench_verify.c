@@ -205,7 +205,7 @@ struct vclient {
 };
 
 static pthread_barrier_t start_line;
-static double deadline;
+static _Atomic double deadline;	/* set by the main thread once all have warmed up */
 
 /* The client's next (token, round), false when its codes are used up. */
 static bool next_op(struct vclient *c, long *tok, int *round)
@@ -260,7 +260,7 @@ static void *client_main(void *arg)
 	pthread_barrier_wait(&start_line);
 	if (!c->v)
 		return NULL;
-	while (bench_now() < deadline) {
+	while (bench_now() < atomic_load(&deadline)) {
 		if (!next_op(c, &t, &r)) {
 			c->ran_out = true;
 			break;
@@ -349,10 +349,10 @@ static int verify_main(int argc, char **argv)
 	pthread_barrier_init(&start_line, NULL, (unsigned)o.clients + 1);
 	for (int i = 0; i < o.clients; i++)
 		pthread_create(&th[i], NULL, client_main, &cl[i]);
-	deadline = bench_now() + 1e9;	/* set for real once everyone has warmed up */
+	atomic_store(&deadline, bench_now() + 1e9);	/* set for real once everyone has warmed up */
 	pthread_barrier_wait(&start_line);
 	double start = bench_now();
-	deadline = start + o.seconds;
+	atomic_store(&deadline, start + o.seconds);
 	for (int i = 0; i < o.clients; i++)
 		pthread_join(th[i], NULL);
 	double elapsed = bench_now() - start;
