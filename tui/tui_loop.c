@@ -342,22 +342,45 @@ static const struct tui_binding *fkey_binding(struct view *v, int n)
 }
 
 /* The F-key bar: the F-keys that do something here, in order; greyed while
- * a binding's enabled() says no. */
+ * a binding's enabled() says no. When the labels do not fit the width, the
+ * longest ones are cut a column at a time, so every key stays on the bar. */
 static void draw_fkeys(struct view *v)
 {
-	int x = 0, y = LINES - 1;
-	tui_put(y, 0, COLS, TUI_S_NORMAL, TUI_LEFT, "");
-	for (int n = 1; n <= 10 && x < COLS; n++) {
+	const struct tui_binding *keys[10];
+	int width[10], n_keys = 0, need = 0, y = LINES - 1;
+	for (int n = 1; n <= 10; n++) {
 		const struct tui_binding *b = fkey_binding(v, n);
 		if (!b)
 			continue;
+		keys[n_keys] = b;
+		width[n_keys] = 1 + tui_text_width(_(b->fkey_label));	/* " Label" */
+		need += (n >= 10 ? 3 : 2) + width[n_keys] + 1;
+		n_keys++;
+	}
+	while (need > COLS) {
+		int widest = 0;
+		for (int i = 1; i < n_keys; i++)
+			if (width[i] > width[widest])
+				widest = i;
+		if (n_keys == 0 || width[widest] <= 2)
+			break;
+		width[widest]--;
+		need--;
+	}
+	tui_put(y, 0, COLS, TUI_S_NORMAL, TUI_LEFT, "");
+	int x = 0;
+	for (int i = 0; i < n_keys && x < COLS; i++) {
+		const struct tui_binding *b = keys[i];
 		char num[8], label[64];
-		snprintf(num, sizeof num, "F%d", n);
+		snprintf(num, sizeof num, "F%d", b->fkey);
 		snprintf(label, sizeof label, " %s", _(b->fkey_label));
-		int nw = (int)strlen(num), lw = tui_text_width(label);
+		int nw = (int)strlen(num), lw = width[i];
+		if (x + nw + lw > COLS)
+			lw = COLS - x - nw;
 		bool on = !b->enabled || b->enabled(v);
 		tui_put(y, x, nw, TUI_S_FKEY_NUM, TUI_LEFT, num);
-		tui_put(y, x + nw, lw, on ? TUI_S_FKEY_LABEL : TUI_S_FKEY_OFF, TUI_LEFT, label);
+		if (lw > 0)
+			tui_put(y, x + nw, lw, on ? TUI_S_FKEY_LABEL : TUI_S_FKEY_OFF, TUI_LEFT, label);
 		x += nw + lw + 1;
 	}
 }
