@@ -218,7 +218,8 @@ static unsigned do_reload(struct view *v)
 static unsigned scroll_by(struct view *v, int d)
 {
 	struct reqdetail *s = v->state;
-	int max = s->nlines - s->shown;
+	/* wrapped lines make rows > lines: allow scrolling up to the last line */
+	int max = s->nlines - 1;
 	s->scroll += d;
 	if (s->scroll > max)
 		s->scroll = max;
@@ -411,10 +412,10 @@ static int build(const struct view *v, struct line *L)
 		add(L, &n, _("Second document"), TUI_S_NORMAL, "%s",
 		    ja || !r->doc2_name_en[0] ? r->doc2_name_ja : r->doc2_name_en);
 	add(L, &n, _("Name / address"), r->name_matched && r->address_matched ? TUI_S_NORMAL : TUI_S_ERROR,
-	    _("name matches: %s   address matches: %s   checked by %s"), yes_no(r->name_matched),
-	    yes_no(r->address_matched), r->id_checked_by);
+	    _("name matches: %s, address matches: %s"), yes_no(r->name_matched), yes_no(r->address_matched));
+	add(L, &n, _("ID checked by"), TUI_S_NORMAL, "%s", r->id_checked_by);
 	add(L, &n, _("Seal (届出印)"), strcmp(r->seal_result, "MATCH") == 0 ? TUI_S_NORMAL : TUI_S_ERROR,
-	    _("%s   checked by %s"),
+	    _("%s; checked by %s"),
 	    strcmp(r->seal_result, "MATCH") == 0 ? _("matches the registered seal") : r->seal_result,
 	    r->seal_checked_by);
 	add(L, &n, _("Notes"), TUI_S_NORMAL, "%s", r->notes[0] ? r->notes : "-");
@@ -424,7 +425,10 @@ static int build(const struct view *v, struct line *L)
 	if (r->decided_by[0]) {
 		who(w2, sizeof w2, r->decided_by_name, r->decided_by);
 		if (r->state == DB_REQ_REJECTED)
-			add(L, &n, r->decided_at, TUI_S_ERROR, _("rejected by %s: %s"), w2, r->reject_reason);
+		{
+			add(L, &n, r->decided_at, TUI_S_ERROR, _("rejected by %s"), w2);
+			add(L, &n, "", TUI_S_ERROR, _("reason: %s"), r->reject_reason);
+		}
 		else
 			add(L, &n, r->decided_at, TUI_S_INFO, _("approved by %s"), w2);
 	}
@@ -435,9 +439,11 @@ static int build(const struct view *v, struct line *L)
 		else
 			add(L, &n, r->executed_at, TUI_S_INFO, _("executed by %s"), r->executed_by);
 	}
-	if (r->cancelled_at[0])
-		add(L, &n, r->cancelled_at, TUI_S_ERROR, _("cancelled by %s: %s"),
-		    who(w2, sizeof w2, r->cancelled_by_name, r->cancelled_by), r->cancel_reason);
+	if (r->cancelled_at[0]) {
+		add(L, &n, r->cancelled_at, TUI_S_ERROR, _("cancelled by %s"),
+		    who(w2, sizeof w2, r->cancelled_by_name, r->cancelled_by));
+		add(L, &n, "", TUI_S_ERROR, _("reason: %s"), r->cancel_reason);
+	}
 	if (r->state == DB_REQ_SUBMITTED)
 		add(L, &n, "", TUI_S_DIM, "%s", _("next: a supervisor other than the submitter approves or rejects it"));
 	else if (r->state == DB_REQ_APPROVED)
@@ -476,17 +482,23 @@ static void reqdetail_draw(struct view *v)
 	int prompt = s->mode == M_VIEW ? 0 : 3;
 	int bottom = a.y + a.h - prompt;
 	s->shown = bottom - y;
-	if (s->scroll > n - s->shown)
-		s->scroll = n - s->shown > 0 ? n - s->shown : 0;
-	for (int i = s->scroll; i < n && y < bottom; i++, y++) {
+	if (s->scroll > n - 1)
+		s->scroll = n > 0 ? n - 1 : 0;
+	int i = s->scroll;
+	bool cut = false;
+	for (; i < n && y < bottom; i++) {
 		if (lines[i].heading) {
-			tui_put(y, x, w, TUI_S_HEADING, TUI_LEFT, lines[i].value);
+			tui_put(y++, x, w, TUI_S_HEADING, TUI_LEFT, lines[i].value);
 			continue;
 		}
+		/* long values (notes, reasons) wrap under themselves */
 		tui_put(y, x, lw, TUI_S_LABEL, TUI_LEFT, lines[i].label);
-		tui_put(y, x + lw, w - lw, lines[i].style, TUI_LEFT, lines[i].value);
+		struct tui_rect vr = { y, x + lw, bottom - y, w - lw };
+		int used = tui_put_wrapped(vr, 0, lines[i].style, lines[i].value);
+		y += used > 0 ? used : 1;
+		cut = y > bottom;
 	}
-	if (s->scroll + s->shown < n && prompt == 0)
+	if ((i < n || cut) && prompt == 0)
 		tui_put(bottom - 1, x + w - 14, 14, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
 	if (!prompt)
 		return;

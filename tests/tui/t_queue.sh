@@ -4,6 +4,7 @@
 # search by contract ID and receipt number, keyset paging, Enter opens the
 # request. Works only on its own contracts 97000001NN, whose requests it
 # closes again at the end.
+TUI_WATCHDOG=${TUI_WATCHDOG:-120}
 . "$(dirname "$0")/lib.sh"
 
 OTPCTL="$TUI_TOP/$BUILD/bin/otpctl"

@@ -6,6 +6,7 @@
 # mismatch) keep every field with the server's reason, and a correct UNLOCK
 # gets a receipt number that exists in the database. Contracts: 9800000007
 # and our own 9700000001 (RESET).
+TUI_WATCHDOG=${TUI_WATCHDOG:-120}
 . "$(dirname "$0")/lib.sh"
 
 RECEIPT_RE='[0-9]{3}-[0-9]{8}-[0-9]{4,}'
