@@ -316,8 +316,51 @@ static unsigned do_reload(struct view *v)
 	return TUI_HANDLED | TUI_REFRESH;
 }
 
+static bool has_open_request(const struct view *v)
+{
+	return open_request(v->state) != NULL;
+}
+
+static unsigned do_new_request(struct view *v)
+{
+	struct contract *s = v->state;
+	tui_push(v->app, &view_request_ops, s->id);
+	return TUI_HANDLED;
+}
+
+static unsigned do_open_request(struct view *v)
+{
+	const struct db_request *r = open_request(v->state);
+	if (r)
+		tui_push(v->app, &view_reqdetail_ops, r->receipt_no);
+	return TUI_HANDLED;
+}
+
+static unsigned do_status(struct view *v)
+{
+	struct contract *s = v->state;
+	tui_push(v->app, &view_helpdesk_ops, s->id);
+	return TUI_HANDLED;
+}
+
+static unsigned do_audit(struct view *v)
+{
+	struct contract *s = v->state;
+	tui_push(v->app, &view_audit_ops, s->id);
+	return TUI_HANDLED;
+}
+
+/* The keys to other screens are offered to everyone: the server decides
+ * whether the signed-in member may submit, decide or read the audit log. */
 static const struct tui_binding contract_bindings[] = {
+	{ { TUI_KEY_F(2) }, N_("F2"), N_("new UNLOCK or RESET request for this contract (teller)"), 2, N_("Request"),
+	  do_new_request, NULL },
+	{ { TUI_KEY_F(3) }, N_("F3"), N_("open the contract's open request (approve, reject, cancel)"), 3,
+	  N_("OpenReq"), do_open_request, has_open_request },
+	{ { TUI_KEY_F(4) }, N_("F4"), N_("helpdesk status: the state in plain words"), 4, N_("Status"), do_status,
+	  NULL },
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("read the contract again"), 5, N_("Reload"), do_reload, NULL },
+	{ { TUI_KEY_F(6) }, N_("F6"), N_("the audit log of this contract (auditor)"), 6, N_("Audit"), do_audit, NULL },
 	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll the failed attempts and requests down"), 0, NULL, do_down, NULL },
 	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll the failed attempts and requests up"), 0, NULL, do_up, NULL },
 	{ { TUI_FN(KEY_NPAGE) }, N_("PgDn"), N_("next page of failed attempts and requests"), 0, NULL, do_pgdn, NULL },
