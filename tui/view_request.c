@@ -800,6 +800,7 @@ static void draw_menu(const struct view *v)
 	struct tui_rect box = { a.y + 3, a.x + (a.w - w) / 2, h, w };
 	if (box.y + h > a.y + a.h)
 		box.y = a.y + a.h - h;
+	tui_clear_rect((struct tui_rect){ box.y, a.x, box.h, a.w }, TUI_S_NORMAL);
 	struct tui_rect in = tui_box(box, s->menu_for == F_DOC ? _("Identity document") : _("Second document"));
 	tui_clear_rect(in, TUI_S_NORMAL);
 	int row = 0;
@@ -829,8 +830,9 @@ static void draw_confirm(const struct view *v)
 {
 	const struct request *s = v->state;
 	struct tui_rect a = v->area;
-	int w = a.w - 6 < 74 ? a.w - 6 : 74, h = a.h - 2 < 14 ? a.h - 2 : 14;
+	int w = a.w - 6 < 74 ? a.w - 6 : 74, h = a.h - 2 < 10 ? a.h - 2 : 10;
 	struct tui_rect box = { a.y + (a.h - h) / 2, a.x + (a.w - w) / 2, h, w };
+	tui_clear_rect((struct tui_rect){ box.y, a.x, box.h, a.w }, TUI_S_NORMAL);
 	struct tui_rect in = tui_box(box, _("Submit this request?"));
 	tui_clear_rect(in, TUI_S_NORMAL);
 	char form[64], iss[64], notes[TUI_FIELD_MAX * 4 + 1], buf[800], n1[300], n2[300];
@@ -901,7 +903,7 @@ static void draw_done(const struct view *v)
 		 s->c.name_kanji);
 	tui_put(y++, in.x, in.w, TUI_S_DIM, TUI_CENTER, buf);
 	tui_put(y++, in.x, in.w, TUI_S_DIM, TUI_CENTER,
-		_("A supervisor other than you approves it; the batch runs it on the eligible day."));
+		_("Another supervisor approves it; the batch runs it when eligible."));
 	y++;
 	tui_put(y, in.x, in.w, TUI_S_DIM, TUI_CENTER, _("F3: open the request   F6: new request   Esc: back"));
 }

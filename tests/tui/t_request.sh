@@ -153,6 +153,21 @@ send F6
 type_text 9834000001
 check_screen "another branch's contract is not found" "no contract with contract ID 9834000001"
 
+# resizing below the minimum and back keeps what was typed
+send F6
+type_text 9800000007
+wait_for "渡辺七海"
+send Tab Tab
+type_text Z-99
+resize 60 20
+check_screen "small window: enlarge message" "enlarge the window"
+resize 80 24
+check_screen "back at 80x24: the form is intact" "Z-99"
+assert_screen_contains "渡辺七海"
+resize 120 40
+check_screen "larger window: the form is drawn" "Z-99"
+resize 80 24
+
 send F1
 check_screen "help lists the form's keys" "submit: check the form, then confirm with y"
 assert_screen_contains "request kind: UNLOCK or RESET"
