@@ -117,7 +117,9 @@ $(DB_RUN): $(DBT_OBJS) $(TLIB_OBJS) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(DBT_OBJS) $(TLIB_OBJS) $(LIB) $(LIBS_TEST) $(LIBS_LIB) -lpthread
 
 $(BENCH_RUN): $(BENCH_OBJS) $(LIB)
+	@$(PKG_CONFIG) --exists liboath || { echo "error: pkg-config cannot find 'liboath' (run: make deps)" >&2; exit 1; }
 	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB) $(call pkg_libs,liboath) $(LIBS_LIB) -lpthread
 
 # po/LANG.po plus the fragments po/LANG.d/*.po (one per screen while several
