@@ -734,7 +734,7 @@ static void draw_answer(const struct view *v, const struct layout *L, int y, int
 	choice(y, x, s->ans[i] == ANS_NO, focus, _("no"), &w);
 	x += w;
 	tui_put(y, x, L->vx + L->vw - x, s->ans[i] == ANS_NO ? TUI_S_ERROR : TUI_S_DIM, TUI_LEFT,
-		s->ans[i] == ANS_NO ? _("a mismatch cannot go forward: the server will refuse") : help);
+		s->ans[i] == ANS_NO ? _("mismatch: the server will refuse") : help);
 }
 
 static void draw_doc(const struct view *v, const struct layout *L, int y, enum field f, int idx,
@@ -1003,7 +1003,7 @@ static void request_draw(struct view *v)
 	y++;
 	if (db_has_my_number(txt))
 		tui_put(y, L.vx, L.vw, TUI_S_BANNER, TUI_LEFT,
-			_("WARNING: 12 digits in a row may be a My Number: never write it down; it will not be sent"));
+			_("WARNING: may be a My Number (12 digits): never record it"));
 	else
 		tui_put(y, L.vx, L.vw, TUI_S_DIM, TUI_LEFT, _("optional; never a My Number (個人番号)"));
 	y += 2;

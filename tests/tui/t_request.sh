@@ -67,17 +67,17 @@ check_screen "second document chosen" "Driver's licence (運転免許証)"
 # answers: name yes, address yes, seal NO
 send Tab
 send y y n
-check_screen "seal mismatch warned in the form" "a mismatch cannot go forward"
+check_screen "seal mismatch warned in the form" "mismatch: the server will refuse"
 
 # notes: a My Number is warned as typed and never sent
 type_text "電話 1234-5678-9012 です"
-check_screen "My Number warned as typed" "WARNING: 12 digits in a row may be a My Number"
+check_screen "My Number warned as typed" "WARNING: may be a My Number (12 digits): never record it"
 send F2
 check_screen "My Number refused at submit" "may be a My Number: remove them"
 check "nothing was stored" bash -c '[ "$(psql -X -A -t -d "$OTPTUI_DB" -c "SELECT count(*) FROM otp.request WHERE contract_id = '"'"'9800000007'"'"'")" = 0 ]'
 send C-u
 type_text "本人来店"
-check_absent "warning gone" "WARNING: 12 digits"
+check_absent "warning gone" "WARNING: may be a My Number"
 
 # submit with the seal mismatch: confirmation, then the server's refusal
 send F2
