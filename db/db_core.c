@@ -160,6 +160,21 @@ static enum otp_err_kind kind_of(const char *state)
 	return OTP_ERR_DB;
 }
 
+/* libpq reports a server that vanished mid-request ("server closed the
+ * connection unexpectedly", as after an immediate shutdown) without a
+ * SQLSTATE while PQstatus() still says CONNECTION_OK. For such an error one
+ * empty query tells a dead connection from a client-side error (outside a
+ * pipeline, where a synchronous call is not allowed). */
+static bool conn_dropped(struct db *db, const PGresult *res)
+{
+	if (!res || PQresultStatus(res) != PGRES_FATAL_ERROR || PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
+		return false;
+	PGresult *probe = PQexec(db->conn, "");
+	bool dead = PQresultStatus(probe) != PGRES_EMPTY_QUERY || PQstatus(db->conn) != CONNECTION_OK;
+	PQclear(probe);
+	return dead;
+}
+
 int db_fail(struct db *db, PGresult *res, struct otp_err *err)
 {
 	otp_err_clear(err);
@@ -177,7 +192,7 @@ int db_fail(struct db *db, PGresult *res, struct otp_err *err)
 			otp_strlcpy(err->detail, detail, sizeof err->detail);
 		if (hint)
 			otp_strlcpy(err->hint, hint, sizeof err->hint);
-	} else if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+	} else if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || conn_dropped(db, res)) {
 		otp_err_set(err, OTP_ERR_CONNLOST, "database connection lost");
 		otp_err_hint(err, "the server may have restarted; reconnecting");
 	} else {
