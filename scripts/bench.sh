@@ -35,7 +35,8 @@ if [ "$QUICK" = 1 ]; then
 	PGBENCH_SCALE=1
 	RUNDUE_N=1000
 	SEED_N=10000
-	LOOKUP_SAMPLES=300
+	LOOKUP_SAMPLES=200
+	CHAIN_EVENTS=20000
 	TUI_SEARCHES=12
 	S_CLIENTS="1"
 	DB=bench_quick
@@ -49,6 +50,7 @@ else
 	RUNDUE_N=100000
 	SEED_N=1000000
 	LOOKUP_SAMPLES=2000
+	CHAIN_EVENTS=50000
 	TUI_SEARCHES=40
 	S_CLIENTS="1 8 32"
 	DB=bench_full
@@ -215,7 +217,7 @@ group_micro() {
 	say "in-process figures (${MICRO_SECS} s x $RUNS runs each, interleaved with their baselines)"
 	ob totp --seconds "$MICRO_SECS" --runs "$RUNS"
 	ob unseal --seconds "$MICRO_SECS" --runs "$RUNS"
-	ob chain --seconds "$MICRO_SECS" --runs "$RUNS"
+	ob chain --seconds "$MICRO_SECS" --runs "$RUNS" --events "$CHAIN_EVENTS"
 }
 
 group_auditverify() {
