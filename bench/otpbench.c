@@ -67,22 +67,19 @@ int bench_interleave(struct bench_variant *v, size_t nv, double seconds, int run
 
 	if (!n || !ops || !cpu || !wall)
 		goto out;
-	/* Calibrate each step count to about one slice (warms caches too). */
+	/* Calibrate each step count to about one slice of CPU (warms caches too). */
 	for (size_t k = 0; k < nv; k++) {
+		double dt;
 		n[k] = 1;
 		for (;;) {
 			double c0 = bench_cpu_now();
 			if (v[k].step(v[k].state, n[k]) != 0)
 				goto out;
-			double dt = bench_cpu_now() - c0;
-			if (dt >= SLICE_SECONDS / 4 || n[k] > (1L << 40))
+			dt = bench_cpu_now() - c0;
+			if (dt >= SLICE_SECONDS / 8 || n[k] > (1L << 40))
 				break;
 			n[k] *= 2;
 		}
-		double c0 = bench_cpu_now();
-		if (v[k].step(v[k].state, n[k]) != 0)
-			goto out;
-		double dt = bench_cpu_now() - c0;
 		long want = dt > 0 ? (long)((double)n[k] * SLICE_SECONDS / dt) : n[k];
 		n[k] = want > 0 ? want : 1;
 	}
