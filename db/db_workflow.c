@@ -1,8 +1,10 @@
 /* db_workflow: the C side of the request workflow (db/workflow.h). Each change
  * is one otp_api call; reads go through the scoped view otp_api.requests. The
- * batch pipelines its calls (libpq pipeline mode) so that 100,000 executions,
- * each its own transaction, do not pay 100,000 round trips. Nothing here
- * decides who may do what: the SQL functions do, and audit it. */
+ * batch executes 50 requests a call (one commit; each request in its own
+ * subtransaction on the server) and pipelines its calls (libpq pipeline
+ * mode), so that 100,000 executions pay neither 100,000 round trips nor
+ * 100,000 WAL flushes. Nothing here decides who may do what: the SQL
+ * functions do, and audit it. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -537,23 +539,29 @@ int db_request_execute(struct db *db, const char *receipt_no, const char *as_of,
 }
 
 /* The first row carries the as-of day (NULL: today, Japan time), the others
- * the receipt numbers of the APPROVED requests eligible by then. */
+ * the receipt numbers of the APPROVED requests eligible by then, in byte
+ * order: the order in which otp_api.request_execute_batch locks them, so
+ * that workers and concurrent runs take their row locks in one order. */
 static const struct db_stmt S_DUE = {
 	"wf_due",
 	"WITH d AS MATERIALIZED (SELECT coalesce($1::date, (now() AT TIME ZONE 'Asia/Tokyo')::date) AS as_of)"
-	" SELECT 0 AS o, (SELECT as_of FROM d)::text"
+	" SELECT 0 AS o, (SELECT as_of FROM d)::text COLLATE \"C\" AS v"
 	" UNION ALL"
-	" SELECT 1, receipt_no FROM otp_api.requests"
-	"  WHERE state = 'APPROVED' AND eligible <= (SELECT as_of FROM d)",
+	" SELECT 1, receipt_no COLLATE \"C\" FROM otp_api.requests"
+	"  WHERE state = 'APPROVED' AND eligible <= (SELECT as_of FROM d)"
+	" ORDER BY o, v",
 	1,
 };
 
-/* How many calls one connection may have in flight: small enough that
- * neither side's socket buffer fills while the other is not reading. */
-#define PIPELINE_WINDOW 128
-/* Receipts a worker claims at a time from the shared list. */
-#define CLAIM 32
-#define RUN_PREPARED "wf_run_due_execute"
+/* Requests executed by one call (one transaction, one WAL flush; each
+ * request its own subtransaction). The server takes at most 64: more
+ * subtransactions would overflow every backend's snapshot cache. */
+#define BATCH 50
+/* Calls one connection may have in flight: the server works on the next
+ * batch while the client reads the results of the previous one. */
+#define PIPELINE_WINDOW 4
+#define RUN_PREPARED "wf_run_due_batch"
+#define BATCH_SQL "SELECT * FROM otp_api.request_execute_batch($1::text[], $2::date)"
 #define MAX_WORKERS 16
 
 /* What the workers of one run share; everything below `lock` is guarded by it. */
@@ -577,37 +585,24 @@ struct worker {
 	struct otp_err err;
 };
 
-/* Claim up to CLAIM receipts: [*from, *to); false when none are left. */
+/* Claim up to BATCH receipts: [*from, *to); false when none are left. */
 static bool claim(struct run *run, long *from, long *to)
 {
 	pthread_mutex_lock(&run->lock);
 	bool ok = !run->stop && run->next < run->n;
 	if (ok) {
 		*from = run->next;
-		run->next = *to = run->next + CLAIM < run->n ? run->next + CLAIM : run->n;
+		run->next = *to = run->next + BATCH < run->n ? run->next + BATCH : run->n;
 	}
 	pthread_mutex_unlock(&run->lock);
 	return ok;
 }
 
-/* Count one request_execute result and report it; false when the connection
- * is gone (then *err says why). */
-static bool count_result(struct run *run, struct db *db, PGresult *res, const char *receipt, struct otp_err *err)
+enum result { EXECUTED, ALREADY, FAILED };
+
+/* Count one request's result and report it (e: why it failed). */
+static void count_one(struct run *run, enum result what, const char *receipt, const struct otp_err *e)
 {
-	enum { EXECUTED, ALREADY, FAILED } what = FAILED;
-	struct otp_err e;
-	otp_err_clear(&e);
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && PQnfields(res) >= 5) {
-		if (db_get_bool(res, 0, 0)) {
-			what = strstr(PQgetvalue(res, 0, 4), "\"already_executed\": true") ? ALREADY : EXECUTED;
-		} else {
-			otp_err_set(&e, OTP_ERR_REFUSED, "%s", PQgetvalue(res, 0, 2));
-			otp_strlcpy(e.sqlstate, PQgetvalue(res, 0, 1), sizeof e.sqlstate);
-		}
-		PQclear(res);
-	} else {
-		db_fail(db, res, &e);	/* clears res */
-	}
 	const struct db_run_due_opts *o = run->opts;
 	pthread_mutex_lock(&run->lock);
 	struct db_run_due *sum = run->sum;
@@ -618,12 +613,54 @@ static bool count_result(struct run *run, struct db *db, PGresult *res, const ch
 	else
 		sum->failed++;
 	if (what == FAILED && o && o->on_fail)
-		o->on_fail(o->arg, receipt, &e);
+		o->on_fail(o->arg, receipt, e);
 	long done = sum->executed + sum->already + sum->failed;
 	if (o && o->progress && o->every > 0 && done % o->every == 0 && done < run->n)
 		o->progress(o->arg, sum);
 	pthread_mutex_unlock(&run->lock);
-	if (what == FAILED && (e.kind == OTP_ERR_CONNLOST || !db_connected(db))) {
+}
+
+/* Count the results of one batch call for receipts [from, to) and PQclear
+ * res. Row k is receipt from + k (the server keeps the order and says so in
+ * `ref`); a call that failed as a whole fails each of its requests. False
+ * when the connection is gone (then *err says why). */
+static bool count_batch(struct run *run, struct db *db, PGresult *res, long from, long to, struct otp_err *err)
+{
+	struct otp_err e;
+	otp_err_clear(&e);
+	long n = to - from;
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) >= 5 && PQntuples(res) == n) {
+		for (long k = 0; k < n; k++) {
+			const char *receipt = run->receipts[from + k];
+			enum result what = FAILED;
+			otp_err_clear(&e);
+			if (strcmp(PQgetvalue(res, (int)k, 3), receipt) != 0) {
+				otp_err_set(&e, OTP_ERR_INTERNAL, "result %ld of a batch is for %s, not %s", k,
+					    PQgetvalue(res, (int)k, 3), receipt);
+			} else if (db_get_bool(res, (int)k, 0)) {
+				what = strstr(PQgetvalue(res, (int)k, 4), "\"already_executed\": true") ? ALREADY
+													 : EXECUTED;
+			} else {
+				const char *code = PQgetvalue(res, (int)k, 1);
+				/* refusals are OD codes; anything else was raised by that request alone */
+				otp_err_set(&e, strncmp(code, "OD", 2) == 0 ? OTP_ERR_REFUSED : OTP_ERR_DB, "%s",
+					    PQgetvalue(res, (int)k, 2));
+				otp_strlcpy(e.sqlstate, code, sizeof e.sqlstate);
+			}
+			count_one(run, what, receipt, &e);
+		}
+		PQclear(res);
+		return true;
+	}
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		otp_err_set(&e, OTP_ERR_INTERNAL, "a batch of %ld requests returned %d results", n, PQntuples(res));
+		PQclear(res);
+	} else {
+		db_fail(db, res, &e);	/* clears res */
+	}
+	for (long i = from; i < to; i++)
+		count_one(run, FAILED, run->receipts[i], &e);
+	if (e.kind == OTP_ERR_CONNLOST || !db_connected(db)) {
 		*err = e;
 		return false;
 	}
@@ -639,11 +676,11 @@ static int pipeline_fail(struct db *db, struct otp_err *err)
 	return -1;
 }
 
-/* Prepare the execute call on this connection (once: a second run on the
+/* Prepare the batch call on this connection (once: a second run on the
  * same connection finds it prepared). */
-static int prepare_execute(struct db *db, struct otp_err *err)
+static int prepare_batch(struct db *db, struct otp_err *err)
 {
-	PGresult *res = PQprepare(db->conn, RUN_PREPARED, EXECUTE_SQL, 2, NULL);
+	PGresult *res = PQprepare(db->conn, RUN_PREPARED, BATCH_SQL, 2, NULL);
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (res && (PQresultStatus(res) == PGRES_COMMAND_OK || (state && strcmp(state, "42P05") == 0))) {
 		PQclear(res);
@@ -652,26 +689,62 @@ static int prepare_execute(struct db *db, struct otp_err *err)
 	return db_fail(db, res, err);
 }
 
-/* One connection's share of the run, pipelined: each call is followed by a
- * sync, so each is its own implicit transaction, and up to PIPELINE_WINDOW
- * calls are in flight. A refusal or error of one call never stops the
- * others; a lost connection stops this worker (the caller reconnects). */
+/* The receipts [from, to) as a text[] literal, each element quoted. Returns
+ * the literal in buf, or NULL when it does not fit. */
+static char *array_literal(char *const *receipts, long from, long to, char *buf, size_t size)
+{
+	size_t n = 0;
+	if (size < 3)
+		return NULL;
+	buf[n++] = '{';
+	for (long i = from; i < to; i++) {
+		if (i > from)
+			buf[n++] = ',';
+		buf[n++] = '"';
+		for (const char *p = receipts[i]; *p; p++) {
+			if (n + 4 >= size)
+				return NULL;
+			if (*p == '"' || *p == '\\')
+				buf[n++] = '\\';
+			buf[n++] = *p;
+		}
+		if (n + 3 >= size)
+			return NULL;
+		buf[n++] = '"';
+	}
+	buf[n++] = '}';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* One connection's share of the run, pipelined: each call executes up to
+ * BATCH requests and is followed by a sync, so each batch is its own
+ * implicit transaction (one commit for BATCH requests), and up to
+ * PIPELINE_WINDOW batches are in flight. A refusal or error of one request
+ * never stops the others; a lost connection stops this worker. */
 static int work(struct run *run, struct db *db, struct otp_err *err)
 {
-	if (prepare_execute(db, err) != 0)
+	if (prepare_batch(db, err) != 0)
 		return -1;
 	PGconn *c = db->conn;
 	if (PQenterPipelineMode(c) != 1)
 		return pipeline_fail(db, err);
-	long inflight[PIPELINE_WINDOW];
+	long inflight[PIPELINE_WINDOW][2];
 	int head = 0, count = 0;
-	long from = 0, to = 0;
+	char lit[BATCH * 160];
 	for (;;) {
-		while (count < PIPELINE_WINDOW && (from < to || claim(run, &from, &to))) {
-			const char *params[2] = { run->receipts[from], run->as_of };
+		long from, to;
+		while (count < PIPELINE_WINDOW && claim(run, &from, &to)) {
+			const char *params[2] = { array_literal(run->receipts, from, to, lit, sizeof lit), run->as_of };
+			if (!params[0]) {
+				otp_err_set(err, OTP_ERR_INTERNAL, "receipt number too long in batch");
+				return -1;
+			}
 			if (!PQsendQueryPrepared(c, RUN_PREPARED, 2, params, NULL, NULL, 0) || !PQpipelineSync(c))
 				return pipeline_fail(db, err);
-			inflight[(head + count++) % PIPELINE_WINDOW] = from++;
+			int slot = (head + count++) % PIPELINE_WINDOW;
+			inflight[slot][0] = from;
+			inflight[slot][1] = to;
 		}
 		if (count == 0)
 			break;
@@ -683,10 +756,11 @@ static int work(struct run *run, struct db *db, struct otp_err *err)
 			else
 				PQclear(r);
 		}
-		long i = inflight[head];
+		from = inflight[head][0];
+		to = inflight[head][1];
 		head = (head + 1) % PIPELINE_WINDOW;
 		count--;
-		if (!count_result(run, db, first, run->receipts[i], err))
+		if (!count_batch(run, db, first, from, to, err))
 			return -1;
 		r = PQgetResult(c);
 		ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -765,8 +839,8 @@ int db_request_run_due(struct db *db, const char *as_of, const struct db_run_due
 	pthread_mutex_init(&run.lock, NULL);
 	int rc = 0;
 	if (n > 0) {
-		if ((long)nworkers > (n + CLAIM - 1) / CLAIM)
-			nworkers = (int)((n + CLAIM - 1) / CLAIM);
+		if ((long)nworkers > (n + BATCH - 1) / BATCH)
+			nworkers = (int)((n + BATCH - 1) / BATCH);
 		struct worker w[MAX_WORKERS] = { { .run = &run, .db = db } };
 		pthread_t tid[MAX_WORKERS];
 		int started = 1;

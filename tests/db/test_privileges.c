@@ -67,6 +67,7 @@ static const struct grant api_functions[] = {
 	{ "request_reject", "otp_supervisor" },
 	{ "request_cancel", "otp_teller,otp_supervisor" },
 	{ "request_execute", "otp_batch" },
+	{ "request_execute_batch", "otp_batch" },
 	{ "fraud_hold_set", "otp_helpdesk,otp_admin" },
 	{ "fraud_hold_lift", "otp_helpdesk,otp_admin" },
 	{ "verify_record", "otp_verifier" },
