@@ -205,7 +205,7 @@ check_screen "ja: ID field" "契約番号またはクレデンシャルID"
 type_text 9800000002
 send Enter
 check_text "ja: LOCKED explained" "5 回の誤入力により $locked からロック中です"
-check_text "ja: what to bring" "ロック解除の依頼書に届出印と顔写真付きの本人確認書類"
+check_text "ja: what to bring" "ロック解除の申請書に届出印と顔写真付きの本人確認書類"
 assert_screen_contains "運転免許証"
 type_text 9710000002
 send Enter
