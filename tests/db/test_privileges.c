@@ -89,6 +89,9 @@ static const char *const helper_functions[] = {
 static const char *const readonly_api_functions[] = {
 	"audit_search",
 	"audit_exceptions",
+	"contract_get",
+	"contract_by_credential",
+	"contract_search_kana",
 	"credential_serial_next",
 	"due_dates",
 };
