@@ -394,6 +394,113 @@ static void test_run_due_reports_failures(void)
 	CU_ASSERT_EQUAL(db_fraud_hold_lift(helpdesk, c2, "調査終了", &o, &err), 0);
 }
 
+/* Run otp_api.request_execute_batch as the batch login; the result rows
+ * "ok|code|ref|already" joined by ';' in out. */
+static void batch_call(const char *array, char *out, size_t size)
+{
+	PGconn *c = dbfix_pg_as("wb_batch");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	const char *p[1] = { array };
+	PGresult *r = PQexecParams(c, "SELECT ok, code, ref, coalesce(data->>'already_executed', '-')"
+				   " FROM otp_api.request_execute_batch($1::text[], NULL)", 1, NULL, p, NULL, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(PQresultStatus(r), PGRES_TUPLES_OK);
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; i < PQntuples(r); i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s|%s|%s|%s", i ? ";" : "", PQgetvalue(r, i, 0),
+				      PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* One call, mixed: results in the order given with the receipt as ref; an
+ * unknown or malformed receipt fails alone; a duplicate is "already
+ * executed"; the set-based step writes what request_execute writes. */
+static void test_execute_batch_mixed(void)
+{
+	char cu[16], cr[16], u[DB_RECEIPT_LEN], r[DB_RECEIPT_LEN];
+	otp_strlcpy(cu, new_contract("LOCKED"), sizeof cu);
+	otp_strlcpy(cr, new_contract("ACTIVE"), sizeof cr);
+	approved(cu, DB_REQ_UNLOCK, u);
+	approved(cr, DB_REQ_RESET, r);
+	move_dates(u, 0);
+	move_dates(r, 0);
+	char arr[256], got[512], want[512];
+	/* given out of byte order on purpose: results keep the order given */
+	snprintf(arr, sizeof arr, "{%s,999-20000101-0001,%s,nonsense,%s}", r, u, r);
+	batch_call(arr, got, sizeof got);
+	snprintf(want, sizeof want, "t|00000|%s|-;f|OD002|999-20000101-0001|-;t|00000|%s|-;f|OD004|nonsense|-;t|00000|%s|true",
+		 r, u, r);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	CU_ASSERT_EQUAL(exec_audits(u), 1);
+	CU_ASSERT_EQUAL(exec_audits(r), 1);
+	char cred[16];
+	snprintf(cred, sizeof cred, "WFLB%s", cr + 2);
+	const char *ap[2] = { r, cred };
+	char v[64];
+	dbfix_valuep("SELECT count(*) FROM otp.audit_event WHERE event = 'request.execute' AND outcome = 'success'"
+		     " AND details->>'receipt_no' = $1 AND details->>'revoked_credential_id' = $2 AND credential_id = $2"
+		     " AND details->>'token_state_before' = 'ACTIVE' AND details->>'kind' = 'RESET' AND via_role = 'otp_batch'"
+		     " AND request_id IS NOT NULL AND details ? 'as_of'", 2, ap, v, sizeof v);
+	CU_ASSERT_STRING_EQUAL(v, "1");
+	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.token WHERE contract_id = $1 AND state = 'UNREGISTERED'"
+			       " AND credential_id IS NULL AND seed IS NULL", cr), 1);
+	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.request WHERE receipt_no = $1 AND state = 'EXECUTED'"
+			       " AND revoked_credential_id = 'WFLB' || substr(contract_id, 3)", r), 1);
+	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.token WHERE contract_id = $1 AND state = 'ACTIVE'"
+			       " AND failure_count = 0 AND locked_at IS NULL AND credential_id IS NOT NULL", cu), 1);
+	/* more than 60 at once is refused as a whole */
+	PGconn *c = dbfix_pg_as("wb_batch");
+	PGresult *res = PQexec(c, "SELECT * FROM otp_api.request_execute_batch(array_fill('x'::text, ARRAY[61]), NULL)");
+	CU_ASSERT_STRING_EQUAL(PQresultErrorField(res, PG_DIAG_SQLSTATE), "OD004");
+	PQclear(res);
+	PQfinish(c);
+}
+
+/* When the set-based step raises (here: a trigger refuses the audit event of
+ * one contract), every request goes one by one: that one fails alone, the
+ * others are executed and audited, each once. */
+static void test_execute_batch_failure_isolated(void)
+{
+	enum { N = 5 };
+	char contracts[N][16], rcpts[N][DB_RECEIPT_LEN];
+	for (int i = 0; i < N; i++) {
+		otp_strlcpy(contracts[i], new_contract("LOCKED"), sizeof contracts[i]);
+		approved(contracts[i], DB_REQ_UNLOCK, rcpts[i]);
+		move_dates(rcpts[i], 0);
+	}
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "CREATE FUNCTION public.wb_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+		 " IF NEW.contract_id = '%s' AND NEW.event = 'request.execute' THEN"
+		 " RAISE EXCEPTION 'test: audit refused'; END IF; RETURN NEW; END $$;"
+		 "CREATE TRIGGER wb_fail BEFORE INSERT ON otp.audit_event FOR EACH ROW EXECUTE FUNCTION public.wb_fail()",
+		 contracts[2]);
+	CU_ASSERT_EQUAL_FATAL(dbfix_sql(sql), 0);
+	struct fails f = { 0 };
+	struct db_run_due_opts hooks = { .on_fail = on_fail, .arg = &f };
+	struct db_run_due sum;
+	struct otp_err err;
+	int rc = db_request_run_due(batch, NULL, &hooks, &sum, &err);
+	CU_ASSERT_EQUAL(dbfix_sql("DROP TRIGGER wb_fail ON otp.audit_event; DROP FUNCTION public.wb_fail()"), 0);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(sum.due, N);
+	CU_ASSERT_EQUAL(sum.executed, N - 1);
+	CU_ASSERT_EQUAL(sum.failed, 1);
+	CU_ASSERT_EQUAL(f.n, 1);
+	CU_ASSERT_STRING_EQUAL(f.receipt, rcpts[2]);
+	for (int i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL(exec_audits(rcpts[i]), i == 2 ? 0 : 1);
+		CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.request WHERE receipt_no = $1 AND state = 'EXECUTED'",
+				       rcpts[i]), i == 2 ? 0 : 1);
+	}
+	/* nothing of the failed one stayed; the next run executes it */
+	CU_ASSERT_EQUAL(count1("SELECT count(*) FROM otp.token WHERE contract_id = $1 AND state = 'LOCKED'", contracts[2]), 1);
+	CU_ASSERT_EQUAL(db_request_run_due(batch, NULL, NULL, &sum, &err), 0);
+	CU_ASSERT_EQUAL(sum.executed, 1);
+	CU_ASSERT_EQUAL(exec_audits(rcpts[2]), 1);
+}
+
 static void test_overdue_view(void)
 {
 	/* an APPROVED request received ten days ago, due a week ago (superuser) */
@@ -466,4 +573,6 @@ TEST_SUITE(workflow_batch, "db/workflow_batch", init, cleanup,
 	   TEST(test_reset_destroys_seed),
 	   TEST(test_concurrent_run_due),
 	   TEST(test_run_due_reports_failures),
+	   TEST(test_execute_batch_mixed),
+	   TEST(test_execute_batch_failure_isolated),
 	   TEST(test_overdue_view))
