@@ -295,8 +295,15 @@ static void draw_header(struct tui *app)
 			}
 		const char *bname = app->ja || !app->who.branch_name_en[0] ? app->who.branch_name
 									    : app->who.branch_name_en;
-		snprintf(line + n, sizeof line - (size_t)n, "  |  %s (%s)  |  %s %s  |  %s", app->who.display_name,
-			 app->who.login, app->who.branch_code, bname, roles);
+		/* narrower separators, then no branch name, until the roles fit */
+		static const char *const fmts[] = { "  |  %s (%s)  |  %s %s  |  %s", " | %s (%s) | %s %s | %s",
+						    " | %s (%s) | %s%s | %s" };
+		for (size_t f = 0; f < sizeof fmts / sizeof *fmts; f++) {
+			snprintf(line + n, sizeof line - (size_t)n, fmts[f], app->who.display_name, app->who.login,
+				 app->who.branch_code, f == 2 ? "" : bname, roles);
+			if (tui_text_width(line) <= COLS)
+				break;
+		}
 	}
 	tui_put(0, 0, COLS, TUI_S_HEADER, TUI_LEFT, line);
 }

@@ -213,7 +213,10 @@ static void draw_lists(struct view *v, int y, int x, int w)
 			tui_put(r, cx, cw[k] + 1 < x + w - cx ? cw[k] + 1 : x + w - cx, st, TUI_LEFT, cell[k]);
 	}
 	if (s->scroll + rows < total)
-		tui_put(bottom - 1, x + w - 12, 12, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
+	{
+		int mw = tui_text_width(_("(more: Down)"));
+		tui_put(bottom - 1, x + w - mw, mw, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
+	}
 }
 
 static void contract_draw(struct view *v)
@@ -324,6 +327,7 @@ static bool has_open_request(const struct view *v)
 static unsigned do_new_request(struct view *v)
 {
 	struct contract *s = v->state;
+	v->stale = true;	/* read again when we come back: the screen may change it */
 	tui_push(v->app, &view_request_ops, s->id);
 	return TUI_HANDLED;
 }
@@ -331,14 +335,17 @@ static unsigned do_new_request(struct view *v)
 static unsigned do_open_request(struct view *v)
 {
 	const struct db_request *r = open_request(v->state);
-	if (r)
+	if (r) {
 		tui_push(v->app, &view_reqdetail_ops, r->receipt_no);
+		v->stale = true;	/* read again when we come back */
+	}
 	return TUI_HANDLED;
 }
 
 static unsigned do_status(struct view *v)
 {
 	struct contract *s = v->state;
+	v->stale = true;	/* read again when we come back: the screen may change it */
 	tui_push(v->app, &view_helpdesk_ops, s->id);
 	return TUI_HANDLED;
 }
@@ -357,7 +364,7 @@ static const struct tui_binding contract_bindings[] = {
 	  do_new_request, NULL },
 	{ { TUI_KEY_F(3) }, N_("F3"), N_("open the contract's open request (approve, reject, cancel)"), 3,
 	  N_("OpenReq"), do_open_request, has_open_request },
-	{ { TUI_KEY_F(4) }, N_("F4"), N_("helpdesk status: the state in plain words"), 4, N_("Status"), do_status,
+	{ { TUI_KEY_F(4) }, N_("F4"), N_("helpdesk status: the state in plain words"), 4, N_("Helpdesk"), do_status,
 	  NULL },
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("read the contract again"), 5, N_("Reload"), do_reload, NULL },
 	{ { TUI_KEY_F(6) }, N_("F6"), N_("the audit log of this contract (auditor)"), 6, N_("Audit"), do_audit, NULL },

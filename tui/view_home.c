@@ -26,7 +26,7 @@ static const struct home_entry home_entries[] = {
 	{ '2', N_("New request"), N_("UNLOCK or RESET from the paper form"), &view_request_ops, DB_ROLE(TELLER) },
 	{ '3', N_("Branch queue"), N_("requests waiting for approval or execution"), &view_queue_ops, DB_ROLE(TELLER) | DB_ROLE(SUPERVISOR) | DB_ROLE(ADMIN) },
 	{ '4', N_("Helpdesk status"), N_("why a caller cannot log in"), &view_helpdesk_ops, DB_ROLE(HELPDESK) | DB_ROLE(TELLER) | DB_ROLE(SUPERVISOR) },
-	{ '5', N_("Audit log"), N_("search the audit log, verify the chain, exception report"), &view_audit_ops, DB_ROLE(AUDITOR) },
+	{ '5', N_("Audit log"), N_("search the log, verify the chain, exceptions"), &view_audit_ops, DB_ROLE(AUDITOR) },
 	{ '6', N_("Administration"), N_("staff logins, branches and closing days, policy"), &view_admin_ops, DB_ROLE(ADMIN) },
 	{ 0, NULL, NULL, NULL, 0 },
 };

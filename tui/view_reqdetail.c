@@ -499,7 +499,10 @@ static void reqdetail_draw(struct view *v)
 		cut = y > bottom;
 	}
 	if ((i < n || cut) && prompt == 0)
-		tui_put(bottom - 1, x + w - 14, 14, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
+	{
+		int mw = tui_text_width(_("(more: Down)"));
+		tui_put(bottom - 1, x + w - mw, mw, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
+	}
 	if (!prompt)
 		return;
 

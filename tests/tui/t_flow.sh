@@ -59,6 +59,12 @@ check_screen "approval asks" "Approve UNLOCK request $receipt"
 send y
 check_screen "the submitter is refused, with the reason" "you submitted this request"
 check "still SUBMITTED" test "$(sql "SELECT state FROM otp.request WHERE receipt_no = '$receipt'")" = SUBMITTED
+# back on the contract, which reads itself again: the open request is shown
+send Escape
+wait_for "Write this receipt number"
+send Escape
+check_screen "the contract shows its new open request" "$receipt"
+assert_screen_contains "OpenReq"
 send F10
 wait_exit 5 >/dev/null
 
