@@ -342,8 +342,11 @@ static int json_member(void *ctx, const char *key, size_t klen, struct jvalue *v
 	int c = col_of(key, klen);
 	if (c < 0)
 		return 0;	/* sealed_at and other extra columns are not encoded */
+	/* details is never SQL NULL: a JSON null, boolean or number there is the
+	 * jsonb value itself, its text as is (a top-level string would need its
+	 * escapes back and is refused) */
 	if (c == C_DETAILS)
-		return v->type == J_RAW ? set_col(b, c, v->p, v->len, false) : -1;
+		return v->type != J_STRING ? set_col(b, c, v->p, v->len, false) : -1;
 	return set_col(b, c, v->p, v->len, v->type == J_NULL);
 }
 

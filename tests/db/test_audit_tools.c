@@ -380,7 +380,10 @@ static int archive(const char *month, const char *path, struct audit_archive_hea
 	struct audit_archive_header check;
 	struct audit_report rep;
 	audit_verifier_new(&v, AUDIT_VERIFY_CHAIN, err);
-	CU_ASSERT_EQUAL(audit_verify_archive_file(v, path, &check, sha, &done, err), 0);
+	int vrc = audit_verify_archive_file(v, path, &check, sha, &done, err);
+	if (vrc != 0)
+		fprintf(stderr, "\n  archive %s: %s", path, err->message);
+	CU_ASSERT_EQUAL(vrc, 0);
 	audit_verifier_finish(v, 0, NULL, &rep);
 	audit_verifier_free(v);
 	EXPECT(rep, AUDIT_DAMAGE_NONE, 0);
