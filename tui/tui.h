@@ -27,6 +27,7 @@
 
 #include "common/err.h"
 #include "db/db.h"
+#include "db/workflow.h"
 
 #define _(s) gettext(s)
 #define N_(s) (s)
@@ -322,6 +323,34 @@ void tui_field_clear(struct tui_field *f);
 bool tui_field_key(struct tui_field *f, int key);
 /* Draw at (y, x) in cols columns; with focus, places the cursor. */
 void tui_field_draw(struct tui *app, struct tui_field *f, int y, int x, int cols, bool focus);
+
+/* ---- a scrolled area (tui_scroll.c) ------------------------------------------ */
+
+/* A view whose state BEGINS with a struct tui_scroll can use the tui_scroll_*
+ * functions directly as binding actions; its draw() sets shown and total. */
+struct tui_scroll {
+	int top;		/* first line shown */
+	int shown;		/* lines that fit (from the last draw) */
+	int total;		/* lines in all (from the last draw) */
+};
+
+/* Keep top within 0 .. total - shown (after a resize or a reload). */
+void tui_scroll_clamp(struct tui_scroll *sc);
+/* Binding actions: a line, a page (less one line), the top, the end. */
+unsigned tui_scroll_down(struct view *v);
+unsigned tui_scroll_up(struct view *v);
+unsigned tui_scroll_pgdn(struct view *v);
+unsigned tui_scroll_pgup(struct view *v);
+unsigned tui_scroll_top(struct view *v);
+unsigned tui_scroll_end(struct view *v);
+
+/* ---- words shared by screens (tui_words.c) ---------------------------------- */
+
+/* Translated request kind ("UNLOCK") and state ("APPROVED"). */
+const char *tui_req_kind_label(enum db_req_kind kind);
+const char *tui_req_state_label(enum db_req_state state);
+/* Display columns of the widest translated kind (kinds) or state label. */
+int tui_req_label_width(bool kinds);
 
 /* ---- the screens ------------------------------------------------------------ */
 

@@ -86,3 +86,37 @@ const char *tui_err_kind_text(enum otp_err_kind kind)
 		return _(kind_texts[kind]);
 	return otp_err_kind_text(kind);
 }
+
+static const char *const req_kind_labels[] = {
+	[DB_REQ_UNLOCK] = N_("UNLOCK"),
+	[DB_REQ_RESET] = N_("RESET"),
+};
+
+static const char *const req_state_labels[] = {
+	[DB_REQ_SUBMITTED] = N_("SUBMITTED"),
+	[DB_REQ_APPROVED] = N_("APPROVED"),
+	[DB_REQ_REJECTED] = N_("REJECTED"),
+	[DB_REQ_EXECUTED] = N_("EXECUTED"),
+	[DB_REQ_CANCELLED] = N_("CANCELLED"),
+};
+
+const char *tui_req_kind_label(enum db_req_kind kind)
+{
+	return (unsigned)kind < DB_REQ_KIND_COUNT ? _(req_kind_labels[kind]) : "?";
+}
+
+const char *tui_req_state_label(enum db_req_state state)
+{
+	return (unsigned)state < DB_REQ_STATE_COUNT ? _(req_state_labels[state]) : "?";
+}
+
+int tui_req_label_width(bool kinds)
+{
+	int w = 0, n = kinds ? DB_REQ_KIND_COUNT : DB_REQ_STATE_COUNT;
+	for (int i = 0; i < n; i++) {
+		const char *t = kinds ? tui_req_kind_label((enum db_req_kind)i) : tui_req_state_label((enum db_req_state)i);
+		if (tui_text_width(t) > w)
+			w = tui_text_width(t);
+	}
+	return w;
+}

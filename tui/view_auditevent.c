@@ -14,13 +14,11 @@
 #include "tui/tui.h"
 
 struct auditevent {
+	struct tui_scroll sc;	/* first: the event's lines (tui_scroll_*) */
 	long long event_id;
 	char cursor[48];
 	bool loaded;
 	struct db_audit_event ev;
-	int scroll;		/* first line shown */
-	int total;		/* lines of the last draw */
-	int visible;		/* lines that fit */
 };
 
 static int auditevent_open(struct view *v, const void *arg, struct otp_err *err)
@@ -73,9 +71,9 @@ struct page {
 static bool visible(const struct page *p, int *y)
 {
 	struct auditevent *s = p->v->state;
-	int r = p->line - s->scroll;
+	int r = p->line - s->sc.top;
 	*y = p->top + r;
-	return r >= 0 && r < s->visible;
+	return r >= 0 && r < s->sc.shown;
 }
 
 static void put_line(struct page *p, enum tui_style st, const char *text)
@@ -151,7 +149,7 @@ static void auditevent_draw(struct view *v)
 		return;
 	}
 	const struct db_audit_row *r = &s->ev.row;
-	s->visible = a.h - 1;
+	s->sc.shown = a.h - 1;
 	struct page p = { .v = v, .top = a.y, .x = x, .w = w, .style = TUI_S_NORMAL };
 	const char *labels[] = { _("Seq"), _("Event ID"), _("Time"), _("Sealed at"), _("Event"), _("Outcome"),
 				 _("Actor"), _("Client"), _("Branch"), _("Contract"), _("Credential ID"), _("Request"),
@@ -202,55 +200,12 @@ static void auditevent_draw(struct view *v)
 	put_line(&p, TUI_S_NORMAL, "");
 	put_line(&p, TUI_S_HEADING, _("Details (JSON)"));
 	put_json(&p, s->ev.details_pretty);
-	s->total = p.line;
+	s->sc.total = p.line;
 
-	int last = s->scroll + s->visible < s->total ? s->scroll + s->visible : s->total;
-	snprintf(buf, sizeof buf, _("lines %d-%d of %d   Up/Down/PgUp/PgDn: scroll   Esc: back"), s->scroll + 1, last,
-		 s->total);
+	int last = s->sc.top + s->sc.shown < s->sc.total ? s->sc.top + s->sc.shown : s->sc.total;
+	snprintf(buf, sizeof buf, _("lines %d-%d of %d   Up/Down/PgUp/PgDn: scroll   Esc: back"), s->sc.top + 1, last,
+		 s->sc.total);
 	tui_put(a.y + a.h - 1, x, w, TUI_S_DIM, TUI_LEFT, buf);
-}
-
-static unsigned scroll_by(struct view *v, int delta)
-{
-	struct auditevent *s = v->state;
-	int max = s->total - s->visible;
-	int sc = s->scroll + delta;
-	if (sc > max)
-		sc = max;
-	s->scroll = sc < 0 ? 0 : sc;
-	return TUI_HANDLED;
-}
-
-static unsigned do_down(struct view *v)
-{
-	return scroll_by(v, 1);
-}
-
-static unsigned do_up(struct view *v)
-{
-	return scroll_by(v, -1);
-}
-
-static unsigned do_pgdn(struct view *v)
-{
-	struct auditevent *s = v->state;
-	return scroll_by(v, s->visible > 1 ? s->visible - 1 : 1);
-}
-
-static unsigned do_pgup(struct view *v)
-{
-	struct auditevent *s = v->state;
-	return scroll_by(v, -(s->visible > 1 ? s->visible - 1 : 1));
-}
-
-static unsigned do_top(struct view *v)
-{
-	return scroll_by(v, -1000000);
-}
-
-static unsigned do_bottom(struct view *v)
-{
-	return scroll_by(v, 1000000);
 }
 
 static unsigned do_reload(struct view *v)
@@ -260,13 +215,13 @@ static unsigned do_reload(struct view *v)
 }
 
 static const struct tui_binding auditevent_bindings[] = {
-	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll down a line"), 0, NULL, do_down, NULL },
-	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll up a line"), 0, NULL, do_up, NULL },
+	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll down a line"), 0, NULL, tui_scroll_down, NULL },
+	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll up a line"), 0, NULL, tui_scroll_up, NULL },
 	{ { TUI_KEY_F(8), TUI_FN(KEY_NPAGE), ' ' }, N_("F8, PgDn, Space"), N_("scroll down a page"), 8, N_("Next"),
-	  do_pgdn, NULL },
-	{ { TUI_KEY_F(7), TUI_FN(KEY_PPAGE) }, N_("F7, PgUp"), N_("scroll up a page"), 7, N_("Prev"), do_pgup, NULL },
-	{ { TUI_FN(KEY_HOME), 'g' }, N_("Home, g"), N_("top"), 0, NULL, do_top, NULL },
-	{ { TUI_FN(KEY_END), 'G' }, N_("End, G"), N_("bottom"), 0, NULL, do_bottom, NULL },
+	  tui_scroll_pgdn, NULL },
+	{ { TUI_KEY_F(7), TUI_FN(KEY_PPAGE) }, N_("F7, PgUp"), N_("scroll up a page"), 7, N_("Prev"), tui_scroll_pgup, NULL },
+	{ { TUI_FN(KEY_HOME), 'g' }, N_("Home, g"), N_("top"), 0, NULL, tui_scroll_top, NULL },
+	{ { TUI_FN(KEY_END), 'G' }, N_("End, G"), N_("bottom"), 0, NULL, tui_scroll_end, NULL },
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("read the event again (seq and hash once it is sealed)"), 5, N_("Reload"),
 	  do_reload, NULL },
 	{ { 0 }, NULL, NULL, 0, NULL, NULL, NULL },
@@ -275,7 +230,7 @@ static const struct tui_binding auditevent_bindings[] = {
 static void auditevent_resize(struct view *v)
 {
 	struct auditevent *s = v->state;
-	s->scroll = 0;
+	s->sc.top = 0;
 }
 
 const struct view_ops view_auditevent_ops = {

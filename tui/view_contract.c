@@ -15,39 +15,14 @@
 #define MAX_REQUESTS 50
 
 struct contract {
+	struct tui_scroll sc;	/* first: the failures and requests lists (tui_scroll_*) */
 	char id[16];
 	bool loaded;
 	struct db_contract c;
 	struct db_failure failures[MAX_FAILURES];
 	int nf;
 	struct db_request_page reqs;	/* newest first */
-	int scroll;		/* first line of the lists shown */
-	int rows_shown;		/* list lines that fit (from the last draw) */
-	int lines;		/* list lines in all (from the last draw) */
 };
-
-static const char *const kind_labels[] = {
-	[DB_REQ_UNLOCK] = N_("UNLOCK"),
-	[DB_REQ_RESET] = N_("RESET"),
-};
-
-static const char *const req_state_labels[] = {
-	[DB_REQ_SUBMITTED] = N_("SUBMITTED"),
-	[DB_REQ_APPROVED] = N_("APPROVED"),
-	[DB_REQ_REJECTED] = N_("REJECTED"),
-	[DB_REQ_EXECUTED] = N_("EXECUTED"),
-	[DB_REQ_CANCELLED] = N_("CANCELLED"),
-};
-
-static const char *kind_label(enum db_req_kind k)
-{
-	return (unsigned)k < DB_REQ_KIND_COUNT ? _(kind_labels[k]) : "?";
-}
-
-static const char *req_state_label(enum db_req_state st)
-{
-	return (unsigned)st < DB_REQ_STATE_COUNT ? _(req_state_labels[st]) : "?";
-}
 
 static int contract_open(struct view *v, const void *arg, struct otp_err *err)
 {
@@ -130,13 +105,11 @@ static int line(struct window *wn)
 	return i >= 0 && i < wn->rows ? wn->top + i : -1;
 }
 
-static int widest(const char *const *labels, int n, const char *head)
+/* Columns for the request kind (kinds) or state column: its widest word or head. */
+static int widest(bool kinds, const char *head)
 {
-	int w = tui_text_width(head);
-	for (int i = 0; i < n; i++)
-		if (tui_text_width(_(labels[i])) > w)
-			w = tui_text_width(_(labels[i]));
-	return w;
+	int w = tui_req_label_width(kinds), hw = tui_text_width(head);
+	return w > hw ? w : hw;
 }
 
 /* The recent failed attempts, then the history of requests, as one list
@@ -153,11 +126,11 @@ static void draw_lists(struct view *v, int y, int x, int w)
 		rows = 1;
 	if (total > rows && rows > 1)
 		rows--;	/* the last row says there is more */
-	if (s->scroll > total - rows)
-		s->scroll = total - rows > 0 ? total - rows : 0;
-	s->rows_shown = rows;
-	s->lines = total;
-	struct window wn = { y, rows, s->scroll, 0 };
+	if (s->sc.top > total - rows)
+		s->sc.top = total - rows > 0 ? total - rows : 0;
+	s->sc.shown = rows;
+	s->sc.total = total;
+	struct window wn = { y, rows, s->sc.top, 0 };
 	int r;
 
 	snprintf(buf, sizeof buf, _("Recent failed attempts (%d, newest first)"), s->nf);
@@ -191,8 +164,8 @@ static void draw_lists(struct view *v, int y, int x, int w)
 	if ((r = line(&wn)) >= 0)
 		tui_put(r, x, w, TUI_S_HEADING, TUI_LEFT, buf);
 	/* receipt, kind, state, received, eligible, due */
-	int cw[6] = { 17, widest(kind_labels, DB_REQ_KIND_COUNT, _("Kind")),
-		      widest(req_state_labels, DB_REQ_STATE_COUNT, _("State")), 16, 10, 10 };
+	int cw[6] = { 17, widest(true, _("Kind")),
+		      widest(false, _("State")), 16, 10, 10 };
 	if (s->reqs.n == 0) {
 		if ((r = line(&wn)) >= 0)
 			tui_put(r, x + 1, w - 1, TUI_S_DIM, TUI_LEFT, _("(no requests)"));
@@ -206,13 +179,13 @@ static void draw_lists(struct view *v, int y, int x, int w)
 			continue;
 		const struct db_request *q = &s->reqs.rows[i];
 		otp_strlcpy(t, q->received_at, 17);
-		const char *cell[6] = { q->receipt_no, kind_label(q->kind), req_state_label(q->state), t, q->eligible,
+		const char *cell[6] = { q->receipt_no, tui_req_kind_label(q->kind), tui_req_state_label(q->state), t, q->eligible,
 					q->due };
 		enum tui_style st = q->is_overdue ? TUI_S_ERROR : TUI_S_NORMAL;
 		for (int k = 0, cx = x; k < 6 && cx < x + w; cx += cw[k] + 1, k++)
 			tui_put(r, cx, cw[k] + 1 < x + w - cx ? cw[k] + 1 : x + w - cx, st, TUI_LEFT, cell[k]);
 	}
-	if (s->scroll + rows < total)
+	if (s->sc.top + rows < total)
 	{
 		int mw = tui_text_width(_("(more: Down)"));
 		tui_put(bottom - 1, x + w - mw, mw, TUI_S_DIM, TUI_RIGHT, _("(more: Down)"));
@@ -259,7 +232,7 @@ static void contract_draw(struct view *v)
 
 	const struct db_request *q = open_request(s);
 	if (q) {
-		snprintf(buf, sizeof buf, "%s  %s  %s", q->receipt_no, kind_label(q->kind), req_state_label(q->state));
+		snprintf(buf, sizeof buf, "%s  %s  %s", q->receipt_no, tui_req_kind_label(q->kind), tui_req_state_label(q->state));
 		pair(y++, x, lw, w - lw, left[7], buf, TUI_S_INFO);
 		snprintf(buf, sizeof buf, _("%s (eligible from %s)%s"), q->due, q->eligible,
 			 q->is_overdue ? _("  OVERDUE") : "");
@@ -277,40 +250,6 @@ static void contract_draw(struct view *v)
 	}
 	y++;
 	draw_lists(v, y, x, w);
-}
-
-static unsigned scroll_by(struct view *v, int d)
-{
-	struct contract *s = v->state;
-	int max = s->lines - (s->rows_shown > 0 ? s->rows_shown : 1);
-	s->scroll += d;
-	if (s->scroll > max)
-		s->scroll = max;
-	if (s->scroll < 0)
-		s->scroll = 0;
-	return TUI_HANDLED;
-}
-
-static unsigned do_down(struct view *v)
-{
-	return scroll_by(v, 1);
-}
-
-static unsigned do_up(struct view *v)
-{
-	return scroll_by(v, -1);
-}
-
-static unsigned do_pgdn(struct view *v)
-{
-	struct contract *s = v->state;
-	return scroll_by(v, s->rows_shown > 1 ? s->rows_shown - 1 : 1);
-}
-
-static unsigned do_pgup(struct view *v)
-{
-	struct contract *s = v->state;
-	return scroll_by(v, -(s->rows_shown > 1 ? s->rows_shown - 1 : 1));
 }
 
 static unsigned do_reload(struct view *v)
@@ -368,10 +307,10 @@ static const struct tui_binding contract_bindings[] = {
 	  NULL },
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("read the contract again"), 5, N_("Reload"), do_reload, NULL },
 	{ { TUI_KEY_F(6) }, N_("F6"), N_("the audit log of this contract (auditor)"), 6, N_("Audit"), do_audit, NULL },
-	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll the failed attempts and requests down"), 0, NULL, do_down, NULL },
-	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll the failed attempts and requests up"), 0, NULL, do_up, NULL },
-	{ { TUI_FN(KEY_NPAGE) }, N_("PgDn"), N_("next page of failed attempts and requests"), 0, NULL, do_pgdn, NULL },
-	{ { TUI_FN(KEY_PPAGE) }, N_("PgUp"), N_("previous page of failed attempts and requests"), 0, NULL, do_pgup, NULL },
+	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll the failed attempts and requests down"), 0, NULL, tui_scroll_down, NULL },
+	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll the failed attempts and requests up"), 0, NULL, tui_scroll_up, NULL },
+	{ { TUI_FN(KEY_NPAGE) }, N_("PgDn"), N_("next page of failed attempts and requests"), 0, NULL, tui_scroll_pgdn, NULL },
+	{ { TUI_FN(KEY_PPAGE) }, N_("PgUp"), N_("previous page of failed attempts and requests"), 0, NULL, tui_scroll_pgup, NULL },
 	{ { 0 }, NULL, NULL, 0, NULL, NULL, NULL },
 };
 

@@ -47,6 +47,7 @@ struct answer {
 };
 
 struct helpdesk {
+	struct tui_scroll sc;		/* first: the answer's lines (tui_scroll_*) */
 	struct tui_field query;
 	struct tui_field reason;
 	enum hd_mode mode;
@@ -58,35 +59,9 @@ struct helpdesk {
 	char missing[64];		/* the ID that was not found ("" if none) */
 	struct answer a;
 
-	int scroll;			/* first body line shown */
-	int body_rows;			/* body lines that fit (from the last draw) */
-	int body_lines;			/* body lines in all (from the last draw) */
 };
 
 /* ---- words ------------------------------------------------------------------ */
-
-static const char *const kind_labels[] = {
-	[DB_REQ_UNLOCK] = N_("UNLOCK"),
-	[DB_REQ_RESET] = N_("RESET"),
-};
-
-static const char *const req_state_labels[] = {
-	[DB_REQ_SUBMITTED] = N_("SUBMITTED"),
-	[DB_REQ_APPROVED] = N_("APPROVED"),
-	[DB_REQ_REJECTED] = N_("REJECTED"),
-	[DB_REQ_EXECUTED] = N_("EXECUTED"),
-	[DB_REQ_CANCELLED] = N_("CANCELLED"),
-};
-
-static const char *kind_label(enum db_req_kind k)
-{
-	return (unsigned)k < DB_REQ_KIND_COUNT ? _(kind_labels[k]) : "?";
-}
-
-static const char *req_state_label(enum db_req_state st)
-{
-	return (unsigned)st < DB_REQ_STATE_COUNT ? _(req_state_labels[st]) : "?";
-}
 
 /* "YYYY-MM-DD HH:MM" of a "YYYY-MM-DD HH:MM:SS" timestamp, into buf. */
 static const char *minutes(const char *ts, char buf[20])
@@ -199,7 +174,7 @@ static int helpdesk_refresh(struct view *v, struct otp_err *err)
 	case HR_LOOKUP:
 		rc = load(v, s->pending, err);
 		if (rc == 0) {
-			s->scroll = 0;
+			s->sc.top = 0;
 			s->mode = M_SHOW;
 			snprintf(v->title, sizeof v->title, _("Helpdesk status: %s"), s->a.c.contract_id);
 		} else if (err->kind != OTP_ERR_CONNLOST) {
@@ -464,24 +439,24 @@ static void explain_state(struct pen *p, const struct view *v)
 	case DB_REQ_SUBMITTED:
 		snprintf(buf, sizeof buf,
 			 _("Request %s (%s) was received at branch %s on %s and waits for a supervisor's approval."),
-			 q->receipt_no, kind_label(q->kind), q->branch_code, minutes(q->received_at, rt));
+			 q->receipt_no, tui_req_kind_label(q->kind), q->branch_code, minutes(q->received_at, rt));
 		break;
 	case DB_REQ_APPROVED:
 		snprintf(buf, sizeof buf, _("Request %s (%s) was received at branch %s on %s and approved on %s."),
-			 q->receipt_no, kind_label(q->kind), q->branch_code, minutes(q->received_at, rt),
+			 q->receipt_no, tui_req_kind_label(q->kind), q->branch_code, minutes(q->received_at, rt),
 			 minutes(q->decided_at, t));
 		break;
 	case DB_REQ_EXECUTED:
 		snprintf(buf, sizeof buf, _("The last request %s (%s) was carried out on %s."), q->receipt_no,
-			 kind_label(q->kind), minutes(q->executed_at, t));
+			 tui_req_kind_label(q->kind), minutes(q->executed_at, t));
 		break;
 	case DB_REQ_REJECTED:
 		snprintf(buf, sizeof buf, _("The last request %s (%s) was rejected on %s: %s"), q->receipt_no,
-			 kind_label(q->kind), minutes(q->decided_at, t), q->reject_reason);
+			 tui_req_kind_label(q->kind), minutes(q->decided_at, t), q->reject_reason);
 		break;
 	case DB_REQ_CANCELLED:
 		snprintf(buf, sizeof buf, _("The last request %s (%s) was cancelled on %s: %s"), q->receipt_no,
-			 kind_label(q->kind), minutes(q->cancelled_at, t), q->cancel_reason);
+			 tui_req_kind_label(q->kind), minutes(q->cancelled_at, t), q->cancel_reason);
 		break;
 	default:
 		return;
@@ -598,15 +573,6 @@ static void failures_table(struct pen *p, const struct view *v)
 	}
 }
 
-static int widest(const char *const *labels, int n, int min)
-{
-	int w = min;
-	for (int i = 0; i < n; i++)
-		if (tui_text_width(_(labels[i])) > w)
-			w = tui_text_width(_(labels[i]));
-	return w;
-}
-
 static void requests_table(struct pen *p, const struct view *v)
 {
 	const struct answer *s = &((const struct helpdesk *)v->state)->a;
@@ -618,8 +584,11 @@ static void requests_table(struct pen *p, const struct view *v)
 		pen_line(p, TUI_S_DIM, 1, _("(no requests)"));
 		return;
 	}
-	int kw = widest(kind_labels, DB_REQ_KIND_COUNT, tui_text_width(_("Kind")));
-	int sw = widest(req_state_labels, DB_REQ_STATE_COUNT, tui_text_width(_("State")));
+	int kw = tui_req_label_width(true), sw = tui_req_label_width(false);
+	if (kw < tui_text_width(_("Kind")))
+		kw = tui_text_width(_("Kind"));
+	if (sw < tui_text_width(_("State")))
+		sw = tui_text_width(_("State"));
 	buf[0] = '\0';
 	cat_col(buf, sizeof buf, _("Receipt"), 17, TUI_LEFT);
 	cat_col(buf, sizeof buf, _("Kind"), kw, TUI_LEFT);
@@ -632,8 +601,8 @@ static void requests_table(struct pen *p, const struct view *v)
 		const struct db_request *q = &s->reqs[i];
 		buf[0] = '\0';
 		cat_col(buf, sizeof buf, q->receipt_no, 17, TUI_LEFT);
-		cat_col(buf, sizeof buf, kind_label(q->kind), kw, TUI_LEFT);
-		cat_col(buf, sizeof buf, req_state_label(q->state), sw, TUI_LEFT);
+		cat_col(buf, sizeof buf, tui_req_kind_label(q->kind), kw, TUI_LEFT);
+		cat_col(buf, sizeof buf, tui_req_state_label(q->state), sw, TUI_LEFT);
 		cat_col(buf, sizeof buf, minutes(q->received_at, t), 16, TUI_LEFT);
 		cat_col(buf, sizeof buf, q->eligible, 10, TUI_LEFT);
 		cat_col(buf, sizeof buf, q->due, 10, TUI_LEFT);
@@ -748,13 +717,13 @@ static void helpdesk_draw(struct view *v)
 	int rows = a.h - 3 > 1 ? a.h - 3 : 1;
 	if (total > rows && rows > 1)
 		rows--;
-	if (s->scroll > total - rows)
-		s->scroll = total - rows > 0 ? total - rows : 0;
-	s->body_rows = rows;
-	s->body_lines = total;
-	struct pen p = { .x = x, .w = w, .top = a.y + 3, .rows = rows, .scroll = s->scroll };
+	if (s->sc.top > total - rows)
+		s->sc.top = total - rows > 0 ? total - rows : 0;
+	s->sc.shown = rows;
+	s->sc.total = total;
+	struct pen p = { .x = x, .w = w, .top = a.y + 3, .rows = rows, .scroll = s->sc.top };
 	body(&p, v);
-	if (s->scroll + rows < total)
+	if (s->sc.top + rows < total)
 		tui_put(a.y + a.h - 1, x, w, TUI_S_DIM, TUI_RIGHT, _("(more: Down, PgDn)"));
 	/* the dialog last: its field places the cursor */
 	tui_field_draw(v->app, &s->query, a.y, x + lw, fw, s->mode == M_INPUT);
@@ -768,50 +737,6 @@ static bool is_loaded(const struct view *v)
 {
 	const struct helpdesk *s = v->state;
 	return s->loaded;
-}
-
-static unsigned scroll_by(struct view *v, int d)
-{
-	struct helpdesk *s = v->state;
-	int max = s->body_lines - (s->body_rows > 0 ? s->body_rows : 1);
-	s->scroll += d;
-	if (s->scroll > max)
-		s->scroll = max;
-	if (s->scroll < 0)
-		s->scroll = 0;
-	return TUI_HANDLED;
-}
-
-static unsigned do_down(struct view *v)
-{
-	return scroll_by(v, 1);
-}
-
-static unsigned do_up(struct view *v)
-{
-	return scroll_by(v, -1);
-}
-
-static unsigned do_pgdn(struct view *v)
-{
-	struct helpdesk *s = v->state;
-	return scroll_by(v, s->body_rows > 1 ? s->body_rows - 1 : 1);
-}
-
-static unsigned do_pgup(struct view *v)
-{
-	struct helpdesk *s = v->state;
-	return scroll_by(v, -(s->body_rows > 1 ? s->body_rows - 1 : 1));
-}
-
-static unsigned do_home(struct view *v)
-{
-	return scroll_by(v, -1000000);
-}
-
-static unsigned do_end(struct view *v)
-{
-	return scroll_by(v, 1000000);
 }
 
 static unsigned do_search(struct view *v)
@@ -947,12 +872,12 @@ static const struct tui_binding helpdesk_bindings[] = {
 	{ { TUI_KEY_F(5) }, N_("F5"), N_("read the contract again"), 5, N_("Reload"), do_reload, is_loaded },
 	{ { TUI_KEY_F(6) }, N_("F6"), N_("set or lift a fraud hold (reason required, confirmed with y)"), 6,
 	  N_("Hold"), do_hold_dialog, is_loaded },
-	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll down"), 0, NULL, do_down, NULL },
-	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll up"), 0, NULL, do_up, NULL },
-	{ { TUI_FN(KEY_NPAGE), ' ' }, N_("PgDn, Space"), N_("next page"), 0, NULL, do_pgdn, NULL },
-	{ { TUI_FN(KEY_PPAGE) }, N_("PgUp"), N_("previous page"), 0, NULL, do_pgup, NULL },
-	{ { TUI_FN(KEY_HOME), 'g' }, N_("Home, g"), N_("top of the answer"), 0, NULL, do_home, NULL },
-	{ { TUI_FN(KEY_END), 'G' }, N_("End, G"), N_("end of the answer (failures and requests)"), 0, NULL, do_end,
+	{ { TUI_FN(KEY_DOWN), 'j' }, N_("Down, j"), N_("scroll down"), 0, NULL, tui_scroll_down, NULL },
+	{ { TUI_FN(KEY_UP), 'k' }, N_("Up, k"), N_("scroll up"), 0, NULL, tui_scroll_up, NULL },
+	{ { TUI_FN(KEY_NPAGE), ' ' }, N_("PgDn, Space"), N_("next page"), 0, NULL, tui_scroll_pgdn, NULL },
+	{ { TUI_FN(KEY_PPAGE) }, N_("PgUp"), N_("previous page"), 0, NULL, tui_scroll_pgup, NULL },
+	{ { TUI_FN(KEY_HOME), 'g' }, N_("Home, g"), N_("top of the answer"), 0, NULL, tui_scroll_top, NULL },
+	{ { TUI_FN(KEY_END), 'G' }, N_("End, G"), N_("end of the answer (failures and requests)"), 0, NULL, tui_scroll_end,
 	  NULL },
 	{ { 0 }, N_("y, n"), N_("in the hold dialog: confirm or go back"), 0, NULL, NULL, NULL },
 	TUI_FIELD_HELP,

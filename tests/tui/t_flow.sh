@@ -64,7 +64,7 @@ send Escape
 wait_for "Write this receipt number"
 send Escape
 check_screen "the contract shows its new open request" "$receipt"
-assert_screen_contains "OpenReq"
+check_screen "F3 OpenReq offered on the bar" "F3 OpenReq"
 send F10
 wait_exit 5 >/dev/null
 
