@@ -29,9 +29,14 @@ static const struct db_stmt S_BY_CREDENTIAL = {
 	1,
 };
 
-/* $1 prefix, $2/$3 the last row of the previous page ('' '' for the first),
- * $4 limit + 1 (the extra row says whether another page follows). The rows
- * come in (name_kana, contract_id) order, as the function returns them. */
+/* $1 prefix, $2/$3 the last row of the previous page, or ($1, '') for the
+ * first (every name with the prefix sorts after it: contract IDs are never
+ * empty), $4 limit + 1 (the extra row says whether another page follows). The
+ * rows come in (name_kana, contract_id) order, as the function returns them.
+ * The first page starts at the prefix, not at ('', ''): the function's
+ * scan starts at its (name_kana, contract_id) > ($2, $3) bound, and from
+ * ('', '') it would step over every index entry before the prefix (1 M
+ * contracts: 20-50 ms instead of 0.1 ms, measured). */
 static const struct db_stmt S_BY_KANA = {
 	"contract_by_kana",
 	"SELECT " CONTRACT_COLS " FROM otp_api.contract_search_kana($1, $2, $3, $4)",
@@ -121,7 +126,7 @@ int db_contract_search_kana(struct db *db, const char *prefix, const struct db_c
 		return otp_err_set(err, OTP_ERR_USAGE, "page size %d is outside 1..500", limit);
 	char lim[16];
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *params[4] = { folded, after ? after->name_kana : "", after ? after->contract_id : "", lim };
+	const char *params[4] = { folded, after ? after->name_kana : folded, after ? after->contract_id : "", lim };
 	PGresult *res = db_exec_stmt(db, &S_BY_KANA, params, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;

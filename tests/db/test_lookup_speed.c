@@ -70,7 +70,7 @@ static void collect(void *arg, const PGresult *res)
 
 /* Run sql `times` times as staff login `name` (a superuser session with
  * SET SESSION AUTHORIZATION, so session_user is that login) under
- * auto_explain with nested statements and plan_cache_mode `mode`; every
+ * auto_explain (analyze, buffers) with nested statements and plan_cache_mode `mode`; every
  * executed plan, the functions' own queries included, lands in out->text,
  * separated by "@@" lines. Returns 0, or -1 when a statement failed. */
 static int plans_of(const char *name, const char *mode, const char *sql, int times, struct plans *out)
@@ -88,6 +88,9 @@ static int plans_of(const char *name, const char *mode, const char *sql, int tim
 		"LOAD 'auto_explain'",
 		"SET auto_explain.log_min_duration = 0",
 		"SET auto_explain.log_nested_statements = on",
+		"SET auto_explain.log_analyze = on",
+		"SET auto_explain.log_timing = off",
+		"SET auto_explain.log_buffers = on",
 		"SET client_min_messages = log",
 		set,
 	};
@@ -153,6 +156,24 @@ static int check_plans(const char *what, const struct plans *p, const char *inde
 	return bad ? -1 : n;
 }
 
+/* The most index and heap pages (shared hit + read) the scan on `index` took
+ * in any logged plan of the functions' query, or -1 when there was none. */
+static int max_scan_pages(const struct plans *p, const char *index)
+{
+	int most = -1;
+	for (const char *s = strstr(p->text, index); s; s = strstr(s + 1, index)) {
+		const char *b = strstr(s, "Buffers:"), *next = strstr(s, "\n@@\n");
+		if (!b || (next && b > next))
+			continue;
+		const char *hit = strstr(b, "hit="), *read = strstr(b, "read="), *eol = strchr(b, '\n');
+		int pages = (hit && (!eol || hit < eol) ? atoi(hit + 4) : 0) +
+			    (read && (!eol || read < eol) ? atoi(read + 5) : 0);
+		if (pages > most)
+			most = pages;
+	}
+	return most;
+}
+
 static const char *const modes[] = { "force_custom_plan", "force_generic_plan", "auto" };
 
 static void test_kana_page_is_an_index_range(void)
@@ -169,6 +190,26 @@ static void test_kana_page_is_an_index_range(void)
 		CU_ASSERT_EQUAL_FATAL(plans_of("ls_teller12", modes[m],
 					       "SELECT * FROM otp_api.contract_search_kana('ノ', '', '', 51)", 8, &p), 0);
 		CU_ASSERT_EQUAL(check_plans("kana, scope 012", &p, "Index Scan using contract_branch_kana_idx", 1), 8);
+	}
+}
+
+/* The first page as db_contract_search_kana asks for it (after = (prefix,
+ * '')) starts at the prefix: a few index pages and the page's heap rows, not
+ * every entry before the prefix (about 2,000 ノ… names sort before ワタ). */
+static void test_first_page_starts_at_the_prefix(void)
+{
+	static struct plans p;
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		CU_ASSERT_EQUAL_FATAL(plans_of("ls_helpdesk", modes[m],
+					       "SELECT * FROM otp_api.contract_search_kana('ワタ', 'ワタ', '', 6)", 7, &p), 0);
+		int pages = max_scan_pages(&p, "Index Scan using contract_kana_c_idx");
+		CU_ASSERT(pages >= 2 && pages <= 12);
+		CU_ASSERT_EQUAL_FATAL(plans_of("ls_teller12", modes[m],
+					       "SELECT * FROM otp_api.contract_search_kana('ワタ', 'ワタ', '', 6)", 7, &p), 0);
+		int branch_pages = max_scan_pages(&p, "Index Scan using contract_branch_kana_idx");
+		CU_ASSERT(branch_pages >= 2 && branch_pages <= 12);
+		if (pages > 12 || branch_pages > 12)
+			fprintf(stderr, "\n  first page of ワタ (%s) read %d / %d pages", modes[m], pages, branch_pages);
 	}
 }
 
@@ -335,6 +376,7 @@ static void test_refusals(void)
 }
 
 TEST_SUITE(lookup_speed, "db/lookup_speed", init, cleanup,
-	   TEST(test_kana_page_is_an_index_range), TEST(test_id_and_credential_are_index_scans),
+	   TEST(test_kana_page_is_an_index_range), TEST(test_first_page_starts_at_the_prefix),
+	   TEST(test_id_and_credential_are_index_scans),
 	   TEST(test_kana_scoped_to_branch), TEST(test_exact_lookups_scoped), TEST(test_same_rows_as_the_view),
 	   TEST(test_refusals))
