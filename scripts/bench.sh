@@ -82,6 +82,10 @@ trap cleanup EXIT
 
 t_start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# the code measured: HEAD when the run starts, "+dirty" when the binaries may
+# hold uncommitted changes of the work tree
+git_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- common db otp audit cal cli tui bench schema 2>/dev/null || git_rev="$git_rev+dirty"
 say() { printf 'bench: [%4ds] %s\n' "$(( $(date +%s) - t_start ))" "$*" >&2; }
 want() { case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
@@ -434,7 +438,6 @@ pg_sb=$(q -d postgres -c "SHOW shared_buffers")
 pg_sc=$(q -d postgres -c "SHOW synchronous_commit")
 pg_fsync=$(q -d postgres -c "SHOW fsync")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-git_rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 printf '%s\n' "$spec" | awk -F'|' -v lines="$LINES" -v out="$OUT.tmp" \
 	-v mode="$MODE" -v date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v secs="$SECS" -v duration="$duration" \
