@@ -231,9 +231,12 @@ struct db_run_due_opts {
 };
 
 /* The batch: list APPROVED requests eligible on or before as_of (NULL: today,
- * Japan time) in one query, then execute each in its own transaction,
- * pipelined on each connection. Safe to run twice or concurrently: the
- * server locks each request row and re-checks its state, so each request is
+ * Japan time) in one query, sorted by receipt, then execute them in groups
+ * of 50 per call of otp_api.request_execute_batch (one transaction per
+ * group, several groups in flight per connection); a request the group step
+ * cannot take is executed alone in its own subtransaction, so one failure
+ * never loses the others. Safe to run twice or concurrently: the server
+ * locks each request row and re-checks its state, so each request is
  * executed exactly once. Returns 0 when the run went through (sum->failed
  * may be > 0), -1 when it could not list or lost a connection (sum holds the
  * counts so far; reconnect db before using it again). opts may be NULL. */

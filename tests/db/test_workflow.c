@@ -320,7 +320,9 @@ static void test_my_number_refused_by_server(void)
 	CU_ASSERT_EQUAL(requests_of(contract), 0);
 	CU_ASSERT_EQUAL(count_p("SELECT count(*) FROM otp.audit_event", NULL, NULL), audits);
 	CU_ASSERT_EQUAL(count_p("SELECT coalesce(sum(last_no), 0) FROM otp.receipt_counter", NULL, NULL), counters);
-	CU_ASSERT_EQUAL(count_p("SELECT count(*) FROM otp.audit_event WHERE details::text ~ '5678.?9012'", NULL, NULL), 0);
+	/* (other suites' events in the shared test database may hold long numbers) */
+	CU_ASSERT_EQUAL(count_p("SELECT count(*) FROM otp.audit_event WHERE event LIKE 'request.%' AND "
+				"details::text ~ '5678.?9012'", NULL, NULL), 0);
 
 	/* through the C API the value never leaves the client */
 	struct db_request_new rq = unlock_req(contract);
