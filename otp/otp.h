@@ -66,6 +66,13 @@ struct otp_hmac;
 struct otp_hmac *otp_hmac_new(enum otp_algo algo, const uint8_t *key, size_t keylen, struct otp_err *err);
 /* Wipe and free (NULL is fine). */
 void otp_hmac_free(struct otp_hmac *h);
+/* Key h again with another secret of its algorithm: one key set-up, no new
+ * context. A verifier keeps one otp_hmac per algorithm and thread and calls
+ * rekey, the check, then otp_hmac_wipe, instead of new/free per check. */
+int otp_hmac_rekey(struct otp_hmac *h, const uint8_t *key, size_t keylen, struct otp_err *err);
+/* Replace the key-derived state (the hashed pads) with that of an all-zero
+ * key, so nothing of the last secret stays in the context between uses. */
+void otp_hmac_wipe(struct otp_hmac *h);
 /* The HOTP code for counter as a NUL-terminated string of digits chars. */
 int otp_hmac_hotp(struct otp_hmac *h, uint64_t counter, unsigned digits, char code[OTP_CODE_SIZE],
 		  struct otp_err *err);

@@ -72,6 +72,31 @@ struct otp_hmac *otp_hmac_new(enum otp_algo algo, const uint8_t *key, size_t key
 	return h;
 }
 
+int otp_hmac_rekey(struct otp_hmac *h, const uint8_t *key, size_t keylen, struct otp_err *err)
+{
+	if (!key || keylen < 1 || keylen > OTP_SECRET_MAX)
+		return otp_err_set(err, OTP_ERR_USAGE, "secret must be 1 to %d bytes long (got %zu)", OTP_SECRET_MAX,
+				   key ? keylen : 0);
+	if (!h->ctx || !EVP_MAC_init(h->ctx, key, keylen, NULL))
+		return crypto_fail(err, "key set-up");
+	h->fresh = true;
+	return 0;
+}
+
+void otp_hmac_wipe(struct otp_hmac *h)
+{
+	static const uint8_t zero[1];
+	if (!h)
+		return;
+	/* HMAC keeps only the pads hashed from the key: a new key replaces them */
+	if (!EVP_MAC_init(h->ctx, zero, sizeof zero, NULL)) {
+		/* cannot happen with a working context; never leave the old state */
+		EVP_MAC_CTX_free(h->ctx);
+		h->ctx = NULL;
+	}
+	h->fresh = true;
+}
+
 void otp_hmac_free(struct otp_hmac *h)
 {
 	if (!h)

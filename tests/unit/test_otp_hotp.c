@@ -386,7 +386,42 @@ static void test_threads(void)
 	}
 }
 
+/* One context re-keyed for other secrets gives each secret's codes; after
+ * a wipe it computes what an all-zero key gives, so no state of the last
+ * secret is left; a bad key is refused and leaves the context usable. */
+static void test_rekey_and_wipe(void)
+{
+	static const uint8_t other[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t zero[1];
+	struct otp_err err;
+	char code[OTP_CODE_SIZE], want[OTP_CODE_SIZE];
+	struct otp_hmac *h = otp_hmac_new(OTP_ALGO_SHA1, zero, sizeof zero, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	for (int round = 0; round < 3; round++) {
+		CU_ASSERT_EQUAL(otp_hmac_rekey(h, (const uint8_t *)SEED20, 20, &err), 0);
+		CU_ASSERT_EQUAL(otp_hmac_hotp(h, 0, 6, code, &err), 0);
+		CU_ASSERT_STRING_EQUAL(code, "755224");
+		CU_ASSERT_EQUAL(otp_hmac_hotp(h, 9, 6, code, &err), 0);
+		CU_ASSERT_STRING_EQUAL(code, "520489");
+		CU_ASSERT_EQUAL(otp_hmac_rekey(h, other, sizeof other, &err), 0);
+		CU_ASSERT_EQUAL(otp_hotp(OTP_ALGO_SHA1, other, sizeof other, 5, 6, want, &err), 0);
+		CU_ASSERT_EQUAL(otp_hmac_hotp(h, 5, 6, code, &err), 0);
+		CU_ASSERT_STRING_EQUAL(code, want);
+		otp_hmac_wipe(h);
+		CU_ASSERT_EQUAL(otp_hotp(OTP_ALGO_SHA1, zero, sizeof zero, 5, 6, want, &err), 0);
+		CU_ASSERT_EQUAL(otp_hmac_hotp(h, 5, 6, code, &err), 0);
+		CU_ASSERT_STRING_EQUAL(code, want);
+	}
+	CU_ASSERT_EQUAL(otp_hmac_rekey(h, other, 0, &err), -1);
+	CU_ASSERT_EQUAL(err.kind, OTP_ERR_USAGE);
+	CU_ASSERT_EQUAL(otp_hmac_rekey(h, (const uint8_t *)SEED20, 20, &err), 0);
+	CU_ASSERT_EQUAL(otp_hmac_hotp(h, 1, 6, code, &err), 0);
+	CU_ASSERT_STRING_EQUAL(code, "287082");
+	otp_hmac_free(h);
+}
+
 TEST_SUITE(otp_hotp, "otp/hotp", NULL, NULL,
+	   TEST(test_rekey_and_wipe),
 	   TEST(test_rfc4226_vectors),
 	   TEST(test_rfc6238_vectors),
 	   TEST(test_refused_parameters),
