@@ -307,10 +307,29 @@ static int get_seed_cols(const PGresult *res, int col, struct tok *t, struct otp
 	return 0;
 }
 
+struct db_verifier {
+	struct db *db;
+	bool own_db;
+	struct db_keyring *kr;
+	char client[128];
+	/* one HMAC context per algorithm, re-keyed for each check and wiped
+	 * after it (no context set-up per verification) */
+	struct otp_hmac *hmac[OTP_ALGO_COUNT];
+};
+
+/* v's HMAC context for algo keyed with seed; NULL with err. */
+static struct otp_hmac *verifier_hmac(struct db_verifier *v, enum otp_algo algo, const uint8_t *seed, size_t len,
+				      struct otp_err *err)
+{
+	if (!v->hmac[algo])
+		return v->hmac[algo] = otp_hmac_new(algo, seed, len, err);
+	return otp_hmac_rekey(v->hmac[algo], seed, len, err) == 0 ? v->hmac[algo] : NULL;
+}
+
 /* Check code against t's seed at now. Returns OTP_MATCH (with *step and
  * *drift), OTP_NOMATCH, OTP_REPLAY, CHECK_MALFORMED, or -1 with err. */
 #define CHECK_MALFORMED 3
-static int check_code(struct db_keyring *kr, const struct tok *t, const char *code, int64_t now, int64_t *step,
+static int check_code(struct db_verifier *v, const struct tok *t, const char *code, int64_t now, int64_t *step,
 		      int *drift, struct otp_err *err)
 {
 	struct otp_err syntax;
@@ -323,10 +342,10 @@ static int check_code(struct db_keyring *kr, const struct tok *t, const char *co
 	}
 	uint8_t seed[OTP_SECRET_MAX];
 	size_t seedlen = 0;
-	if (db_keyring_unseal(kr, t->credential, t->key_version, t->blob, t->bloblen, seed, sizeof seed, &seedlen,
+	if (db_keyring_unseal(v->kr, t->credential, t->key_version, t->blob, t->bloblen, seed, sizeof seed, &seedlen,
 			      err) != 0)
 		return -1;
-	struct otp_hmac *h = otp_hmac_new(t->algo, seed, seedlen, err);
+	struct otp_hmac *h = verifier_hmac(v, t->algo, seed, seedlen, err);
 	OPENSSL_cleanse(seed, sizeof seed);
 	if (!h)
 		return -1;
@@ -344,7 +363,7 @@ static int check_code(struct db_keyring *kr, const struct tok *t, const char *co
 	};
 	int64_t s = -1;
 	int rc = otp_hmac_totp_verify(h, &p, now, code, &s, err);
-	otp_hmac_free(h);
+	otp_hmac_wipe(h);
 	if (rc == OTP_MATCH) {
 		*step = s;
 		int64_t nd = s - now / (int64_t)t->period;
@@ -354,13 +373,6 @@ static int check_code(struct db_keyring *kr, const struct tok *t, const char *co
 }
 
 /* ---- the verifier ------------------------------------------------------- */
-
-struct db_verifier {
-	struct db *db;
-	bool own_db;
-	struct db_keyring *kr;
-	char client[128];
-};
 
 int db_verifier_new(struct db_verifier **out, struct db *db, const char *key_dir, struct otp_err *err)
 {
@@ -399,6 +411,8 @@ void db_verifier_close(struct db_verifier *v)
 	if (!v)
 		return;
 	db_keyring_close(v->kr);
+	for (int i = 0; i < OTP_ALGO_COUNT; i++)
+		otp_hmac_free(v->hmac[i]);
 	if (v->own_db)
 		db_close(v->db);
 	free(v);
@@ -547,7 +561,7 @@ int db_verify(struct db_verifier *v, const char *contract_id, const char *code, 
 	int64_t step = 0;
 	int drift = 0;
 	if (strcmp(t.state, "ACTIVE") == 0 || t.unlock_due) {
-		verdict = check_code(v->kr, &t, code ? code : "", now, &step, &drift, err);
+		verdict = check_code(v, &t, code ? code : "", now, &step, &drift, err);
 		if (verdict < 0)
 			goto out;
 	}
@@ -612,7 +626,7 @@ int db_token_register(struct db_verifier *v, const char *contract_id, const char
 		PQclear(res);
 		if (grc != 0)
 			goto out;
-		verdict = check_code(v->kr, &t, code ? code : "", now, &step, &drift, err);
+		verdict = check_code(v, &t, code ? code : "", now, &step, &drift, err);
 		if (verdict < 0)
 			goto out;
 	} else {
@@ -655,7 +669,7 @@ int db_token_stop(struct db_verifier *v, const char *contract_id, const char *co
 	int64_t step = 0;
 	int drift = 0;
 	if (strcmp(t.state, "ACTIVE") == 0) {
-		verdict = check_code(v->kr, &t, code ? code : "", now, &step, &drift, err);
+		verdict = check_code(v, &t, code ? code : "", now, &step, &drift, err);
 		if (verdict < 0)
 			goto out;
 	}
