@@ -11,7 +11,8 @@
 #   BENCH_KEEP=0       rebuild the main data set even if a matching one exists
 #   BENCH_ONLY="a b"   only these groups: micro auditverify lookup tui verify
 #                      append rundue seed (the table shows what ran)
-#   BENCH_OUT=FILE     results file (default bench/results.json)
+#   BENCH_OUT=FILE     results file (default bench/results.json; quick runs
+#                      bench/results-quick.json)
 #
 # Progress goes to stderr; the table to stdout. Every figure line the
 # measuring programs print is kept in $work/lines.jsonl (see bench/bench.h).
@@ -23,7 +24,8 @@ QUICK=${BENCH_QUICK:-0}
 OTPCTL=$top/$BUILD/bin/otpctl
 OTPDESK=$top/$BUILD/bin/otpdesk
 OTPBENCH=$top/$BUILD/bench/otpbench
-OUT=${BENCH_OUT:-bench/results.json}
+# a quick run never overwrites the committed results of the last full run
+if [ "${BENCH_QUICK:-0}" = 1 ]; then OUT=${BENCH_OUT:-bench/results-quick.json}; else OUT=${BENCH_OUT:-bench/results.json}; fi
 ONLY=${BENCH_ONLY:-micro auditverify lookup tui verify append rundue seed}
 
 if [ "$QUICK" = 1 ]; then
