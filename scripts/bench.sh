@@ -424,7 +424,9 @@ lookup by kana prefix p50 (ms)|lookup_kana_p50|pgbench_S_c1_p50|info|
 pgbench -S, 8 clients (tx/s)|pgbench_S_c8||info|
 pgbench -S, 32 clients (tx/s)|pgbench_S_c32||info|
 audit append chained vs plain, 32 writers (ev/s)|audit_append_chained|audit_append_plain|ge|0.70
+  (info) otp.audit() direct vs plain|audit_append_direct|audit_append_plain|info|
 audit seal lag p99 (s)|audit_seal_lag_p99||lt|2
+  (info) audit seal lag p50 (s)|audit_seal_lag_p50||info|
 audit chain verify in memory (ev/s)|chain_verify|chain_sha256|ge|0.5
 audit verify, database (ev/s)|audit_verify_db||ge_abs|1000000|F
 run-due of approved requests (s)|rundue_seconds||lt|60|F
