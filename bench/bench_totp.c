@@ -3,11 +3,11 @@
  * context kept; per check one HMAC-SHA1 key set-up and three HMACs over 8
  * bytes) and liboath's oath_totp_validate with the same window. Worst case:
  * a code that matches no step of the +-1 window, so every step is computed.
- * Two informative variants: the floor plus a wipe by re-keying (what a
- * reused per-thread context costs when no keyed state may outlive a check),
- * one that fetches EVP_MAC and makes a new context per check (the trap), and
- * the cost of the context duplicate + free otp_hmac_new/otp_hmac_free do. liboath is linked into otpbench only,
- * never into otpdesk. */
+ * Informative variants: the project's check plus the wipe db_verify does
+ * after it, the one-shot otp_totp_verify (a context duplicate and free per
+ * check), the floor plus a wipe, one that fetches EVP_MAC and makes a new
+ * context per check (the trap), and the cost of a context duplicate + free.
+ * liboath is linked into otpbench only, never into otpdesk. */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,13 +38,57 @@ struct totp_state {
 	char code[OTP_CODE_SIZE];	/* matches no step of the window */
 	EVP_MAC *mac;			/* floor: fetched once */
 	EVP_MAC_CTX *ctx;		/* floor: one context, digest set once */
+	struct otp_hmac *h;		/* the project's: one context, re-keyed per check */
 	volatile unsigned sink;
 };
 
-/* The project's check as db_verify does it: key a context for this seed,
- * compute the window, wipe and free (otp_totp_verify = otp_hmac_new +
- * otp_hmac_totp_verify + otp_hmac_free). */
+/* The project's check as db_verify does it: the verifier's one HMAC
+ * context re-keyed with this token's seed (otp_hmac_rekey, one key set-up)
+ * and the window computed and compared (otp_hmac_totp_verify). */
+static int check_once(struct totp_state *st, long i, bool wipe)
+{
+	struct otp_verify_params p = {
+		.digits = DIGITS, .period = PERIOD, .window = WINDOW, .drift = 0, .last_step = -1,
+	};
+	struct otp_err err;
+	int64_t s;
+	st->key[0] = (uint8_t)i;	/* another token's seed each time */
+	if (otp_hmac_rekey(st->h, st->key, sizeof st->key, &err) != 0) {
+		fprintf(stderr, "otpbench: otp_hmac_rekey: %s\n", err.message);
+		return -1;
+	}
+	int rc = otp_hmac_totp_verify(st->h, &p, NOW, st->code, &s, &err);
+	if (rc < 0) {
+		fprintf(stderr, "otpbench: otp_hmac_totp_verify: %s\n", err.message);
+		return -1;
+	}
+	if (wipe)
+		otp_hmac_wipe(st->h);
+	st->sink += (unsigned)rc;
+	return 0;
+}
+
 static int step_otp(void *arg, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (check_once(arg, i, false) != 0)
+			return -1;
+	return 0;
+}
+
+/* The same plus the wipe db_verify does after each check (re-keying with a
+ * zero key, so no token's HMAC state outlives its verification). */
+static int step_otp_wipe(void *arg, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (check_once(arg, i, true) != 0)
+			return -1;
+	return 0;
+}
+
+/* The one-shot API (otp_totp_verify: a context duplicate, the check, a
+ * free), which the CLI's single codes use. */
+static int step_oneshot(void *arg, long n)
 {
 	struct totp_state *st = arg;
 	struct otp_verify_params p = {
@@ -53,7 +97,7 @@ static int step_otp(void *arg, long n)
 	struct otp_err err;
 	for (long i = 0; i < n; i++) {
 		int64_t s;
-		st->key[0] = (uint8_t)i;	/* another token's seed each time */
+		st->key[0] = (uint8_t)i;
 		int rc = otp_totp_verify(OTP_ALGO_SHA1, st->key, sizeof st->key, &p, NOW, st->code, &s, &err);
 		if (rc < 0) {
 			fprintf(stderr, "otpbench: otp_totp_verify: %s\n", err.message);
@@ -216,8 +260,16 @@ static int totp_main(int argc, char **argv)
 		fprintf(stderr, "otpbench: EVP_MAC set-up failed\n");
 		return 1;
 	}
+	st.h = otp_hmac_new(OTP_ALGO_SHA1, st.key, sizeof st.key, &err);
+	if (!st.h) {
+		fprintf(stderr, "otpbench: otp_hmac_new: %s\n", err.message);
+		return 1;
+	}
 	struct bench_variant v[] = {
 		{ .figure = "totp_check", .unit = "checks/s", .step = step_otp, .state = &st, .ops_per_step = 1 },
+		{ .figure = "totp_check_wipe", .unit = "checks/s", .step = step_otp_wipe, .state = &st,
+		  .ops_per_step = 1 },
+		{ .figure = "totp_oneshot", .unit = "checks/s", .step = step_oneshot, .state = &st, .ops_per_step = 1 },
 		{ .figure = "totp_floor", .unit = "checks/s", .step = step_floor, .state = &st, .ops_per_step = 1 },
 		{ .figure = "totp_liboath", .unit = "checks/s", .step = step_liboath, .state = &st, .ops_per_step = 1 },
 		{ .figure = "totp_floor_wipe", .unit = "checks/s", .step = step_floor_wipe, .state = &st,
@@ -227,6 +279,7 @@ static int totp_main(int argc, char **argv)
 		  .ops_per_step = 1 },
 	};
 	int rc = bench_interleave(v, sizeof v / sizeof v[0], seconds, (int)runs);
+	otp_hmac_free(st.h);
 	EVP_MAC_CTX_free(st.ctx);
 	EVP_MAC_free(st.mac);
 	oath_done();

@@ -410,6 +410,9 @@ verify latency p50, 1 client (ms)|verify_api_c1_p50|pgbench_N_c1_p50|info|
 verify latency p99, 1 client (ms)|verify_api_c1_p99|pgbench_N_c1_p99|le|1.0
 TOTP check/s vs EVP_MAC floor|totp_check|totp_floor|ge|0.8
 TOTP check/s vs liboath validate|totp_check|totp_liboath|ge|1.4
+  (info) check + wipe (db_verify) vs floor|totp_check_wipe|totp_floor|info|
+  (info) check + wipe (db_verify) vs liboath|totp_check_wipe|totp_liboath|info|
+  (info) one-shot otp_totp_verify|totp_oneshot|totp_liboath|info|
   (info) floor + wipe by re-key|totp_floor_wipe|totp_liboath|info|
   (info) fetch + new ctx per check|totp_fetch_each|totp_liboath|info|
   (info) EVP_MAC_CTX_dup + free (ops/s)|totp_dup_free||info|
