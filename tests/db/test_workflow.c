@@ -534,6 +534,44 @@ static void test_submit_roles_and_branch(void)
 
 /* ---- decisions ---------------------------------------------------------- */
 
+/* A login without the group for a decision is refused (OD001) with an audit
+ * row that names the request: branch, contract, request, receipt, and
+ * whether the caller submitted it, so the log filtered on the contract
+ * shows the attempt. An unknown receipt is refused the same way, naming
+ * nothing. */
+static void test_role_refusal_names_request(void)
+{
+	char contract[16], rcpt[DB_RECEIPT_LEN];
+	otp_strlcpy(contract, new_contract("LOCKED"), sizeof contract);
+	submit_unlock(teller, contract, rcpt);
+	struct db_outcome o;
+	struct otp_err err;
+	assert_refused(db_request_approve(teller, rcpt, &o, &err), &err, "OD001");
+	assert_refused(db_request_reject(helpdesk, rcpt, "no", &o, &err), &err, "OD001");
+	assert_refused(db_request_cancel(helpdesk, rcpt, "no", &o, &err), &err, "OD001");
+	CU_ASSERT_EQUAL(audit_n("request.approve", "refused", "OD001", contract), 1);
+	CU_ASSERT_EQUAL(audit_n("request.reject", "refused", "OD001", contract), 1);
+	CU_ASSERT_EQUAL(audit_n("request.cancel", "refused", "OD001", contract), 1);
+	const char *p[1] = { rcpt };
+	char v[256];
+	dbfix_valuep("SELECT string_agg(e.event || ':' || (e.details->>'own_request') || ':' || e.branch_code"
+		     " || ':' || (e.request_id = r.request_id)::text, ',' ORDER BY e.event)"
+		     " FROM otp.audit_event e JOIN otp.request r ON r.contract_id = e.contract_id"
+		     " WHERE r.receipt_no = $1 AND e.outcome = 'refused' AND e.details->>'receipt_no' = $1",
+		     1, p, v, sizeof v);
+	CU_ASSERT_STRING_EQUAL(v, "request.approve:true:012:true,request.cancel:false:012:true,"
+				  "request.reject:false:012:true");
+	/* the request is untouched */
+	struct db_request q;
+	CU_ASSERT_EQUAL_FATAL(db_request_get(sup, rcpt, &q, &err), 0);
+	CU_ASSERT_EQUAL(q.state, DB_REQ_SUBMITTED);
+	/* an unknown receipt: the plain role refusal */
+	long long t0 = refusals_by("request.approve", "OD001", "wf_teller");
+	assert_refused(db_request_approve(teller, "012-20990101-9999", &o, &err), &err, "OD001");
+	CU_ASSERT_EQUAL(refusals_by("request.approve", "OD001", "wf_teller"), t0 + 1);
+	CU_ASSERT_EQUAL(db_request_cancel(teller, rcpt, "test done", &o, &err), 0);
+}
+
 static void test_maker_checker(void)
 {
 	char contract[16], rcpt[DB_RECEIPT_LEN];
@@ -854,6 +892,7 @@ TEST_SUITE(workflow, "db/workflow", init, cleanup,
 	   TEST(test_receipt_numbers_gap_free),
 	   TEST(test_submit_roles_and_branch),
 	   TEST(test_maker_checker),
+	   TEST(test_role_refusal_names_request),
 	   TEST(test_head_office_supervisor_decides),
 	   TEST(test_reject_and_cancel),
 	   TEST(test_fraud_hold),

@@ -104,11 +104,15 @@ send Enter
 check_screen "refused event in full" "\"message\": \"request.approve is not permitted"
 send Escape
 
-# contract 9720000001: the submitted request
+# contract 9720000001: the submitted request (the contract's log also holds
+# the teller's refused approval of it, which names the request: filter on
+# the event too)
 send F2
 wait_for "Filter the audit log"
 send C-x
 type_text 9720000001
+send Tab Tab Tab Tab
+type_text request.submit
 send Enter
 check_screen "request on our contract" "request.submit"
 send Enter

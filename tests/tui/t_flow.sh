@@ -8,9 +8,9 @@
 #   3. the supervisor finds it in the branch queue and approves it;
 #   4. the batch (`otpctl unlock run-due --as-of` the eligible day) executes it;
 #   5. the helpdesk sees the token ACTIVE;
-#   6. the auditor sees the submission, the approval and the execution in
-#      the audit browser filtered on the contract, and the teller's refused
-#      approval filtered on the teller.
+#   6. the auditor sees the submission, the teller's refused approval, the
+#      approval and the execution in the audit browser filtered on the
+#      contract, and the refused approval again filtered on the teller.
 # Contract 9800000006 is reserved for this test.
 . "$(dirname "$0")/lib.sh"
 
@@ -143,9 +143,10 @@ assert_screen_contains "request.approve"
 assert_screen_contains "request.execute"
 check "the approval is listed as a success" bash -c \
 	'tmux -L "$1" capture-pane -p -t t | grep "request.approve" | grep -q "Success"' _ "$TUI_SOCK"
-# the teller's refused attempt names no contract (a teller may not decide
-# any request, so the server refuses before it reads the request): find it
-# by the actor
+# the teller's refused attempt names the request (048), so it is in the
+# contract's log too; and it is found by the actor
+check "the refused approval is in the contract's log" bash -c \
+	'tmux -L "$1" capture-pane -p -t t | grep "request.approve" | grep -q "Refused"' _ "$TUI_SOCK"
 send F2
 wait_for "Filter the audit log"
 send C-x Tab Tab
