@@ -656,15 +656,10 @@ int db_audit_search(struct db *db, const struct db_audit_filter *f, const struct
 	PGresult *res = db_exec_stmt(db, &S_SEARCH, p, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;
-	int n = PQntuples(res);
-	out->more = n > limit;
-	if (out->more)
-		n = limit;
-	out->rows = n ? calloc((size_t)n, sizeof *out->rows) : NULL;
-	if (n && !out->rows) {
-		PQclear(res);
-		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
-	}
+	int n;
+	out->rows = db_page_alloc(res, limit, sizeof *out->rows, &n, &out->more, err);
+	if (n < 0)
+		return -1;
 	for (int r = 0; r < n; r++) {
 		struct db_audit_row *w = &out->rows[r];
 		w->seq = db_get_ll(res, r, 0);

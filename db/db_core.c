@@ -303,6 +303,23 @@ int db_get_int(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? 0 : atoi(PQgetvalue(res, row, col));
 }
 
+void *db_page_alloc(PGresult *res, int limit, size_t elem, int *n, bool *more, struct otp_err *err)
+{
+	*n = PQntuples(res);
+	*more = *n > limit;
+	if (*more)
+		*n = limit;
+	if (*n == 0)
+		return NULL;
+	void *rows = calloc((size_t)*n, elem);
+	if (!rows) {
+		PQclear(res);
+		*n = -1;
+		otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
+	}
+	return rows;
+}
+
 long long db_get_ll(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);

@@ -55,4 +55,10 @@ int db_get_int(const PGresult *res, int row, int col);
 long long db_get_ll(const PGresult *res, int row, int col);
 bool db_get_bool(const PGresult *res, int row, int col);
 
+/* The rows of a keyset page read with LIMIT limit + 1: *n (at most limit)
+ * rows to keep, *more when one more came back, and a zeroed array of *n
+ * elements of elem bytes to fill (NULL when *n is 0). Out of memory: NULL,
+ * *n = -1, err set and res cleared. */
+void *db_page_alloc(PGresult *res, int limit, size_t elem, int *n, bool *more, struct otp_err *err);
+
 #endif

@@ -129,15 +129,10 @@ int db_contract_search_kana(struct db *db, const char *prefix, const struct db_c
 	PGresult *res = db_exec_stmt(db, &S_BY_KANA, params, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;
-	int n = PQntuples(res);
-	out->more = n > limit;
-	if (out->more)
-		n = limit;
-	out->rows = n ? calloc((size_t)n, sizeof *out->rows) : NULL;
-	if (n && !out->rows) {
-		PQclear(res);
-		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
-	}
+	int n;
+	out->rows = db_page_alloc(res, limit, sizeof *out->rows, &n, &out->more, err);
+	if (n < 0)
+		return -1;
 	for (int r = 0; r < n; r++)
 		row_to_contract(res, r, &out->rows[r]);
 	out->n = n;

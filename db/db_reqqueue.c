@@ -103,15 +103,10 @@ int db_queue_list(struct db *db, const struct db_queue_filter *f, const struct d
 	PGresult *res = db_exec_stmt(db, use_before ? &S_BEFORE : &S_AFTER, params, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;
-	int n = PQntuples(res);
-	out->more = n > limit;
-	if (out->more)
-		n = limit;
-	out->rows = n ? calloc((size_t)n, sizeof *out->rows) : NULL;
-	if (n && !out->rows) {
-		PQclear(res);
-		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
-	}
+	int n;
+	out->rows = db_page_alloc(res, limit, sizeof *out->rows, &n, &out->more, err);
+	if (n < 0)
+		return -1;
 	/* a backward page was read away from the key: put it back in queue order */
 	for (int r = 0; r < n; r++)
 		row_to_request(res, r, &out->rows[backward ? n - 1 - r : r]);

@@ -414,15 +414,10 @@ int db_request_list(struct db *db, const struct db_request_filter *f, const stru
 	PGresult *res = db_exec_stmt(db, f->newest_first ? &S_LIST_DESC : &S_LIST_ASC, params, PGRES_TUPLES_OK, err);
 	if (!res)
 		return -1;
-	int n = PQntuples(res);
-	out->more = n > limit;
-	if (out->more)
-		n = limit;
-	out->rows = n ? calloc((size_t)n, sizeof *out->rows) : NULL;
-	if (n && !out->rows) {
-		PQclear(res);
-		return otp_err_set(err, OTP_ERR_INTERNAL, "out of memory");
-	}
+	int n;
+	out->rows = db_page_alloc(res, limit, sizeof *out->rows, &n, &out->more, err);
+	if (n < 0)
+		return -1;
 	for (int r = 0; r < n; r++)
 		row_to_request(res, r, &out->rows[r]);
 	out->n = n;
