@@ -344,6 +344,18 @@ unsigned tui_scroll_pgup(struct view *v);
 unsigned tui_scroll_top(struct view *v);
 unsigned tui_scroll_end(struct view *v);
 
+/* ---- y/n questions (tui_confirm.c) -------------------------------------------- */
+
+/* A key while a y/n question is open: 1 yes (*ret: handled + refresh), 0 no
+ * (n, Esc; *ret: handled), -1 any other key (*ret: swallowed, except Ctrl-L
+ * and F10, which go on to the loop). */
+int tui_confirm_answer(int key, unsigned *ret);
+/* The "Please confirm" box, h rows and at most maxw columns, at the bottom
+ * of v's area; returns its inner rect. */
+struct tui_rect tui_confirm_box(const struct view *v, int maxw, int h);
+/* That box with question q (wrapped) and the answers line under it. */
+void tui_confirm_draw(const struct view *v, int maxw, int h, const char *q, const char *answers);
+
 /* ---- words shared by screens (tui_words.c) ---------------------------------- */
 
 /* Translated request kind ("UNLOCK") and state ("APPROVED"). */

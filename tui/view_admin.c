@@ -358,19 +358,18 @@ static unsigned admin_key(struct view *v, int key)
 		s->finding = false;	/* another key: act on it */
 	}
 	if (s->confirming) {
-		if (key == 'y' || key == 'Y') {
+		if (key == TUI_KEY_F(1))
+			return TUI_IGNORED;	/* help over the question */
+		unsigned ret;
+		int a = tui_confirm_answer(key, &ret);
+		if (a >= 0) {
 			s->confirming = false;
-			s->go = true;
-			return TUI_HANDLED | TUI_REFRESH;
+			if (a == 1)
+				s->go = true;
+			else
+				tui_status(v->app, "%s", _("nothing was changed"));
 		}
-		if (key == 'n' || key == 'N' || key == TUI_KEY_ESC) {
-			s->confirming = false;
-			tui_status(v->app, "%s", _("nothing was changed"));
-			return TUI_HANDLED;
-		}
-		if (key == TUI_CTRL('l') || key == TUI_KEY_F(10) || key == TUI_KEY_F(1))
-			return TUI_IGNORED;
-		return TUI_HANDLED;
+		return ret;
 	}
 	if (key >= '1' && key < '1' + TAB_COUNT)
 		return set_tab(v, key - '1');
@@ -586,20 +585,13 @@ static void draw_policy(struct view *v)
 static void draw_confirm(struct view *v)
 {
 	struct admin *s = v->state;
-	struct tui_rect a = v->area;
 	const struct db_staff *st = sel_staff(v);
 	char q[512];
 	snprintf(q, sizeof q,
 		 s->act_active ? _("Reactivate login %s (%s)? It can sign in again.")
 			       : _("Deactivate login %s (%s)? It can no longer sign in."),
 		 s->act_login, st ? st->display_name : "");
-	int w = a.w - 8 < 70 ? a.w - 8 : 70;
-	struct tui_rect box = { a.y + a.h - 7, a.x + (a.w - w) / 2, 6, w };
-	tui_clear_rect(box, TUI_S_NORMAL);
-	struct tui_rect in = tui_box(box, _("Please confirm"));
-	int rows = tui_put_wrapped(in, 0, TUI_S_LABEL, q);
-	tui_put(in.y + (rows < in.h - 1 ? rows + 1 : in.h - 1), in.x, in.w, TUI_S_INFO, TUI_LEFT,
-		_("y: yes, make the change   n: no"));
+	tui_confirm_draw(v, 70, 6, q, _("y: yes, make the change   n: no"));
 }
 
 static void admin_draw(struct view *v)

@@ -55,31 +55,7 @@ static int chars(const char *utf8)
 
 static void draw_question(struct view *v, const char *q, int extra_rows)
 {
-	struct tui_rect a = v->area;
-	int w = a.w - 8 < 72 ? a.w - 8 : 72;
-	int h = 6 + extra_rows;
-	struct tui_rect box = { a.y + a.h - h - 1, a.x + (a.w - w) / 2, h, w };
-	tui_clear_rect(box, TUI_S_NORMAL);
-	struct tui_rect in = tui_box(box, _("Please confirm"));
-	int rows = tui_put_wrapped(in, 0, TUI_S_LABEL, q);
-	tui_put(in.y + (rows < in.h - 1 ? rows + 1 : in.h - 1), in.x, in.w, TUI_S_INFO, TUI_LEFT,
-		_("y: yes, make the change   n: no"));
-}
-
-/* y/n while a question is open: 1 yes, 0 no, -1 another key (swallowed
- * except redraw and quit: *ret says what to return). */
-static int answer(int key, unsigned *ret)
-{
-	if (key == 'y' || key == 'Y') {
-		*ret = TUI_HANDLED | TUI_REFRESH;
-		return 1;
-	}
-	if (key == 'n' || key == 'N' || key == TUI_KEY_ESC) {
-		*ret = TUI_HANDLED;
-		return 0;
-	}
-	*ret = key == TUI_CTRL('l') || key == TUI_KEY_F(10) ? TUI_IGNORED : TUI_HANDLED;
-	return -1;
+	tui_confirm_draw(v, 72, 6 + extra_rows, q, _("y: yes, make the change   n: no"));
 }
 
 /* ---- the branch form ------------------------------------------------------------ */
@@ -213,7 +189,7 @@ static unsigned branch_key(struct view *v, int key)
 	struct branch_form *s = v->state;
 	unsigned ret;
 	if (s->confirming) {
-		int a = answer(key, &ret);
+		int a = tui_confirm_answer(key, &ret);
 		if (a >= 0) {
 			s->confirming = false;
 			s->go = a == 1;
@@ -526,7 +502,7 @@ static unsigned days_key(struct view *v, int key)
 	struct days *s = v->state;
 	unsigned ret;
 	if (s->asking != D_NONE) {
-		int a = answer(key, &ret);
+		int a = tui_confirm_answer(key, &ret);
 		if (a == 1)
 			s->req = s->asking;
 		else if (a == 0)

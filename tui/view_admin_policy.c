@@ -199,17 +199,16 @@ static unsigned policy_key(struct view *v, int key)
 {
 	struct policy_form *s = v->state;
 	if (s->confirming) {
-		if (key == 'y' || key == 'Y') {
+		unsigned ret;
+		int a = tui_confirm_answer(key, &ret);
+		if (a >= 0) {
 			s->confirming = false;
-			s->go = true;
-			return TUI_HANDLED | TUI_REFRESH;
+			if (a == 1)
+				s->go = true;
+			else
+				tui_status(v->app, "%s", _("not saved; the form is as you left it"));
 		}
-		if (key == 'n' || key == 'N' || key == TUI_KEY_ESC) {
-			s->confirming = false;
-			tui_status(v->app, "%s", _("not saved; the form is as you left it"));
-			return TUI_HANDLED;
-		}
-		return key == TUI_CTRL('l') || key == TUI_KEY_F(10) ? TUI_IGNORED : TUI_HANDLED;
+		return ret;
 	}
 	return tui_field_key(&s->f[s->focus], key) ? TUI_HANDLED : TUI_IGNORED;
 }
@@ -227,18 +226,13 @@ static const struct tui_binding policy_bindings[] = {
 static void draw_confirm(struct view *v)
 {
 	struct policy_form *s = v->state;
-	struct tui_rect a = v->area;
 	int n = 0;
 	for (int i = 0; i < P_COUNT; i++) {
 		int num;
 		char t[8];
 		n += changed(s, i, &num, t, sizeof t);
 	}
-	int w = a.w - 8 < 64 ? a.w - 8 : 64;
-	int h = n + 5;
-	struct tui_rect box = { a.y + a.h - h - 1, a.x + (a.w - w) / 2, h, w };
-	tui_clear_rect(box, TUI_S_NORMAL);
-	struct tui_rect in = tui_box(box, _("Please confirm"));
+	struct tui_rect in = tui_confirm_box(v, 64, n + 5);
 	tui_put(in.y, in.x, in.w, TUI_S_LABEL, TUI_LEFT, _("Change the policy for every branch?"));
 	int row = 1, lw = 0;
 	for (int i = 0; i < P_COUNT; i++)

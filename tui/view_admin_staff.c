@@ -370,17 +370,16 @@ static unsigned form_key(struct view *v, int key)
 {
 	struct staff_form *s = v->state;
 	if (s->confirming) {
-		if (key == 'y' || key == 'Y') {
+		unsigned ret;
+		int a = tui_confirm_answer(key, &ret);
+		if (a >= 0) {
 			s->confirming = false;
-			s->go = true;
-			return TUI_HANDLED | TUI_REFRESH;
+			if (a == 1)
+				s->go = true;
+			else
+				tui_status(v->app, "%s", _("not saved; the form is as you left it"));
 		}
-		if (key == 'n' || key == 'N' || key == TUI_KEY_ESC) {
-			s->confirming = false;
-			tui_status(v->app, "%s", _("not saved; the form is as you left it"));
-			return TUI_HANDLED;
-		}
-		return key == TUI_CTRL('l') || key == TUI_KEY_F(10) ? TUI_IGNORED : TUI_HANDLED;
+		return ret;
 	}
 	int item = cur_item(s);
 	if (item >= I_GROUP0) {
@@ -409,7 +408,6 @@ static const struct tui_binding form_bindings[] = {
 static void draw_confirm(struct view *v)
 {
 	struct staff_form *s = v->state;
-	struct tui_rect a = v->area;
 	char q[1024], g[256], og[256], name[256] = "", login[64] = "", branch[16] = "";
 	groups_text(s->groups, g, sizeof g);
 	switch (s->mode) {
@@ -428,13 +426,7 @@ static void draw_confirm(struct view *v)
 			 s->who.display_name);
 		break;
 	}
-	int w = a.w - 8 < 72 ? a.w - 8 : 72;
-	struct tui_rect box = { a.y + a.h - 7, a.x + (a.w - w) / 2, 6, w };
-	tui_clear_rect(box, TUI_S_NORMAL);
-	struct tui_rect in = tui_box(box, _("Please confirm"));
-	int rows = tui_put_wrapped(in, 0, TUI_S_LABEL, q);
-	tui_put(in.y + (rows < in.h - 1 ? rows + 1 : in.h - 1), in.x, in.w, TUI_S_INFO, TUI_LEFT,
-		_("y: yes, save   n: no, back to the form"));
+	tui_confirm_draw(v, 72, 6, q, _("y: yes, save   n: no, back to the form"));
 }
 
 static void form_draw(struct view *v)
